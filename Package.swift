@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+// asr — speech recognition toolkit: audio → features → BiLSTM → CTC, on a CPU.
+import PackageDescription
+
+/// Hot numerical targets are optimized even in debug builds: SIMD code is
+/// ~600× slower at -Onone, which would make the test suite crawl.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "asr",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "asr", targets: ["asr"]),
+        .library(name: "ASRCore", targets: ["ASRCore"]),
+        .library(name: "AudioIO", targets: ["AudioIO"]),
+        .library(name: "Features", targets: ["Features"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C libraries (each wrapped once; only its own Swift target imports it)
+        .systemLibrary(
+            name: "CSndFile", path: "Sources/CSndFile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(
+            name: "CSampleRate", path: "Sources/CSampleRate", pkgConfig: "samplerate",
+            providers: [.apt(["libsamplerate0-dev"])]),
+        .systemLibrary(
+            name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: Core
+        .target(name: "ASRCore", dependencies: ["COpenBLAS"], swiftSettings: optimized),
+
+        // MARK: Pipeline stages
+        .target(name: "AudioIO", dependencies: ["ASRCore", "CSndFile", "CSampleRate"]),
+        .target(name: "Features", dependencies: ["ASRCore", "CFFTW"], swiftSettings: optimized),
+
+        // MARK: Command-line tool (thin)
+        .executableTarget(
+            name: "asr",
+            dependencies: [
+                "ASRCore", "AudioIO", "Features",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: Tests
+        .target(name: "_TestSupport", dependencies: ["ASRCore"], path: "Sources/_TestSupport"),
+        .testTarget(name: "ASRCoreTests", dependencies: ["ASRCore", "_TestSupport"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "ASRCore", "_TestSupport"]),
+        .testTarget(
+            name: "FeaturesTests", dependencies: ["Features", "AudioIO", "ASRCore", "_TestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["asr", "ASRCore", "_TestSupport"]),
+    ]
+)

@@ -1,0 +1,41 @@
+import ASRCore
+
+/// The whole feature recipe: base features (fbank or MFCC), deltas, CMVN.
+public struct FeaturePipeline: Sendable {
+    public let options: FeatureOptions
+    public let extractor: any FeatureExtracting
+    /// Global statistics, required when `options.cmvn == .global`.
+    public var globalStats: CMVNStats?
+
+    public init(_ options: FeatureOptions, globalStats: CMVNStats? = nil) {
+        self.options = options
+        switch options.type {
+        case .fbank: extractor = FbankExtractor(options.fbank)
+        case .mfcc: extractor = MfccExtractor(options.mfcc)
+        }
+        self.globalStats = globalStats
+    }
+
+    /// Output dimension D (after deltas).
+    public var dimension: Int { options.dimension }
+    /// Sample rate expected, Hz.
+    public var sampleRate: Float { extractor.sampleRate }
+
+    /// Base features plus deltas, before any CMVN (what global stats accumulate).
+    public func computeUnnormalized(_ samples: [Float]) -> Matrix {
+        addDeltas(extractor.compute(samples), order: options.deltaOrder, window: options.deltaWindow)
+    }
+
+    /// Features `[T, D]` with CMVN as configured. With `.global` and no
+    /// statistics loaded this is a programming error (callers load them first).
+    public func compute(_ samples: [Float]) -> Matrix {
+        let x = computeUnnormalized(samples)
+        switch options.cmvn {
+        case .none: return x
+        case .utterance: return applyUtteranceCMVN(x, normVars: options.cmvnNormVars)
+        case .global:
+            guard let s = globalStats else { preconditionFailure("global CMVN needs statistics: accumulate or load them first") }
+            return s.apply(to: x, normVars: options.cmvnNormVars)
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct ASR: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "asr",
+        abstract: "Train and use speech recognizers on a CPU: audio → features → BiLSTM → CTC.",
+        version: "0.1.0",
+        subcommands: [FeaturesCommand.self])
+}
