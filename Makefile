@@ -1,0 +1,34 @@
+# asr — make targets. `make demo` runs the whole job; `make test` runs the tests.
+SWIFT ?= swift
+APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng sox
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build test bench fixtures clean
+
+## deps: install the Debian packages the build, tests and demo need (root or sudo).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+## build: release build of the `asr` binary (.build/release/asr).
+build: deps
+	$(SWIFT) build -c release
+
+## test: the unit and command-line tests (no Python, no network).
+test: deps
+	$(SWIFT) test
+
+## bench: side-by-side benchmarks against the reference tools (makes a venv under .venv-bench).
+bench: deps build
+	scripts/bench/run.sh
+
+## fixtures: regenerate the committed reference fixtures (needs PyPI).
+fixtures:
+	scripts/fixtures/features/make.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+@testable import AudioIO
+import _TestSupport
+
+/// A test tone: `seconds` of a sine at `freq` Hz, amplitude `amp`.
+func sine(_ freq: Double, rate: Int, seconds: Double, amp: Float = 0.5) -> [Float] {
+    (0..<Int(Double(rate) * seconds)).map { amp * Float(sin(2 * Double.pi * freq * Double($0) / Double(rate))) }
+}
+
+/// Dominant frequency by correlating with candidate sines (coarse-to-fine), Hz.
+func dominantFrequency(_ x: [Float], rate: Int, lo: Double, hi: Double) -> Double {
+    func power(_ f: Double) -> Double {
+        var re = 0.0, im = 0.0
+        for (i, v) in x.enumerated() {
+            let a = 2 * Double.pi * f * Double(i) / Double(rate)
+            re += Double(v) * cos(a); im += Double(v) * sin(a)
+        }
+        return re * re + im * im
+    }
+    var best = lo, step = 10.0, a = lo, b = hi
+    while step >= 0.05 {
+        var bestP = -1.0
+        var f = a
+        while f <= b { let p = power(f); if p > bestP { bestP = p; best = f }; f += step }
+        a = best - step; b = best + step; step /= 10
+    }
+    return best
+}
+
+func rms(_ x: ArraySlice<Float>) -> Float {
+    (x.reduce(0) { $0 + $1 * $1 } / Float(x.count)).squareRoot()
+}
+
+@Suite struct AudioRoundTripTests {
+    let dir = TestPaths.temporaryDirectory("audio")
+
+    /// Every container/encoding we claim, written by libsndfile and read back.
+    /// Tolerances: half a quantisation step for PCM (2^-(bits-1)), exact for
+    /// float, and a loose 0.05 RMS error for lossy Vorbis.
+    static let losslessCases: [(AudioContainer, SampleEncoding, Float)] = [
+        (.wav, .pcm8, 1.0 / 128),
+        (.wav, .pcm16, 1.0 / 32768),
+        (.wav, .pcm24, 1.0 / 8_388_608),
+        (.wav, .pcm32, 1e-7),
+        (.wav, .float32, 0),
+        (.flac, .pcm8, 1.0 / 128),
+        (.flac, .pcm16, 1.0 / 32768),
+        (.flac, .pcm24, 1.0 / 8_388_608),
+    ]
+
+    @Test(arguments: losslessCases)
+    func losslessRoundTrip(container: AudioContainer, encoding: SampleEncoding, tolerance: Float) throws {
+        let x = sine(440, rate: 16000, seconds: 0.5, amp: 0.6)
+        let path = dir.appendingPathComponent("t-\(encoding.rawValue).\(container.rawValue)").path
+        try AudioFile.write(x, sampleRate: 16000, to: path, container: container, encoding: encoding)
+        let info = try AudioFile.info(path)
+        #expect(info.sampleRate == 16000 && info.channels == 1 && info.frames == x.count)
+        let y = try AudioFile.read(path)
+        #expect(y.sampleRate == 16000)
+        #expect(y.samples.count == x.count)
+        // max |x − y| ≤ one quantisation step of the encoding (8-bit WAV is unsigned: a full step).
+        #expect(maxAbsDiff(x, y.samples) <= tolerance + 1e-7)
+    }
+
+    @Test func oggVorbisRoundTrip() throws {
+        let x = sine(440, rate: 16000, seconds: 1.0, amp: 0.5)
+        let path = dir.appendingPathComponent("t.ogg").path
+        try AudioFile.write(x, sampleRate: 16000, to: path, container: .ogg)
+        let y = try AudioFile.read(path)
+        #expect(y.sampleRate == 16000)
+        #expect(abs(y.samples.count - x.count) <= 16)
+        // Lossy codec: same level (±5%) and same pitch (±1 Hz).
+        let mid = y.samples[4000..<12000]
+        #expect(abs(rms(mid) - rms(x[4000..<12000])) / rms(x[4000..<12000]) < 0.05)
+        #expect(abs(dominantFrequency(Array(mid), rate: 16000, lo: 300, hi: 600) - 440) < 1.0)
+    }
+
+    @Test func stereoIsDownmixedByAveraging() throws {
+        let left = sine(300, rate: 8000, seconds: 0.25, amp: 0.4)
+        let right = sine(700, rate: 8000, seconds: 0.25, amp: 0.2)
+        var interleaved: [Float] = []
+        for i in 0..<left.count { interleaved += [left[i], right[i]] }
+        let path = dir.appendingPathComponent("stereo.wav").path
+        try AudioFile.write(interleaved, channels: 2, sampleRate: 8000, to: path, encoding: .float32)
+        #expect(try AudioFile.info(path).channels == 2)
+        let y = try AudioFile.read(path)
+        let expected = (0..<left.count).map { (left[$0] + right[$0]) / 2 }
+        #expect(maxAbsDiff(y.samples, expected) <= 1e-7)  // float WAV: exact up to the halving
+    }
+
+    @Test func sixChannelsDownmix() throws {
+        let n = 1000
+        var x: [Float] = []
+        for i in 0..<n { for c in 0..<6 { x.append(Float(c) * 0.1 + Float(i % 7) * 0.01) } }
+        let path = dir.appendingPathComponent("six.wav").path
+        try AudioFile.write(x, channels: 6, sampleRate: 48000, to: path, encoding: .float32)
+        let y = try AudioFile.read(path)
+        for i in 0..<n { #expect(abs(y.samples[i] - (0.25 + Float(i % 7) * 0.01)) < 1e-6) }
+    }
+
+    /// 44.1 kHz → 16 kHz keeps a 1 kHz sine's frequency (±0.5 Hz) and level (±1%).
+    @Test func resampleKeepsFrequencyAndLevel() throws {
+        let x = sine(1000, rate: 44100, seconds: 1.0, amp: 0.5)
+        let path = dir.appendingPathComponent("sine44k.wav").path
+        try AudioFile.write(x, sampleRate: 44100, to: path, encoding: .float32)
+        let y = try AudioFile.read(path, sampleRate: 16000)
+        #expect(y.sampleRate == 16000)
+        #expect(y.samples.count == 16000)
+        let mid = y.samples[2000..<14000]
+        #expect(abs(rms(mid) - 0.5 / Float(2).squareRoot()) < 0.005)
+        #expect(abs(dominantFrequency(Array(mid), rate: 16000, lo: 900, hi: 1100) - 1000) < 0.5)
+    }
+
+    @Test func upsamplingAndQualities() throws {
+        let x = Audio(samples: sine(200, rate: 8000, seconds: 0.5), sampleRate: 8000)
+        for q in ResampleQuality.allCases {
+            let y = try AudioFile.resample(x, to: 22050, quality: q)
+            #expect(y.samples.count == 11025)
+            #expect(abs(rms(y.samples[2000..<9000]) - 0.5 / Float(2).squareRoot()) < 0.01)
+        }
+    }
+}
+
+@Suite struct AudioErrorTests {
+    let dir = TestPaths.temporaryDirectory("audio-err")
+
+    func file(_ name: String, _ bytes: [UInt8]) -> String {
+        let p = dir.appendingPathComponent(name).path
+        FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        return p
+    }
+
+    @Test func missingFile() {
+        let p = dir.appendingPathComponent("nope.wav").path
+        #expect(throws: AudioError.fileNotFound(path: p)) { try AudioFile.read(p) }
+    }
+
+    @Test func directoryIsNotAFile() {
+        #expect(throws: AudioError.fileNotFound(path: dir.path)) { try AudioFile.read(dir.path) }
+    }
+
+    @Test func emptyFile() {
+        let p = file("empty.wav", [])
+        #expect(throws: AudioError.emptyFile(path: p)) { try AudioFile.read(p) }
+    }
+
+    @Test func notAudio() {
+        let p = file("notes.wav", Array("this is a text file, not audio\n".utf8))
+        do {
+            _ = try AudioFile.read(p)
+            Issue.record("expected an error")
+        } catch let e as AudioError {
+            guard case .unreadable(let path, _) = e else { Issue.record("wrong error \(e)"); return }
+            #expect(path == p)
+            #expect(e.description.hasPrefix(p))
+        } catch { Issue.record("unexpected \(error)") }
+    }
+
+    @Test func truncatedHeader() throws {
+        let good = dir.appendingPathComponent("good.wav").path
+        try AudioFile.write(sine(440, rate: 16000, seconds: 0.1), sampleRate: 16000, to: good)
+        let bytes = [UInt8](FileManager.default.contents(atPath: good)!)
+        let p = file("trunc.wav", Array(bytes[0..<20]))
+        #expect(throws: AudioError.self) { try AudioFile.read(p) }
+        do { _ = try AudioFile.read(p) } catch let e as AudioError {
+            #expect(e.description.contains(p))
+        } catch { Issue.record("unexpected \(error)") }
+    }
+
+    /// A header cut right after the data chunk header: valid format, no samples.
+    @Test func zeroLengthAudio() throws {
+        let p = dir.appendingPathComponent("zero.wav").path
+        try AudioFile.write([], sampleRate: 16000, to: p)
+        #expect(throws: AudioError.noSamples(path: p)) { try AudioFile.read(p) }
+    }
+
+    /// A WAV header claiming 0 Hz or 10 MHz.
+    @Test(arguments: [0, 10_000_000])
+    func absurdSampleRateInHeader(rate: Int) throws {
+        let good = dir.appendingPathComponent("rate-src-\(rate).wav").path
+        try AudioFile.write(sine(440, rate: 16000, seconds: 0.1), sampleRate: 16000, to: good)
+        var bytes = [UInt8](FileManager.default.contents(atPath: good)!)
+        // RIFF/WAVE canonical header: sample rate at byte 24, byte rate at 28 (little-endian).
+        for i in 0..<4 { bytes[24 + i] = UInt8((rate >> (8 * i)) & 0xFF) }
+        let byteRate = rate * 2
+        for i in 0..<4 { bytes[28 + i] = UInt8((byteRate >> (8 * i)) & 0xFF) }
+        let p = file("rate-\(rate).wav", bytes)
+        #expect(throws: AudioError.self) { try AudioFile.read(p) }
+        do { _ = try AudioFile.read(p) } catch let e as AudioError {
+            #expect(e.description.contains(p))
+        } catch { Issue.record("unexpected \(error)") }
+    }
+
+    @Test func absurdRequestedRate() throws {
+        let p = dir.appendingPathComponent("ok.wav").path
+        try AudioFile.write(sine(440, rate: 16000, seconds: 0.1), sampleRate: 16000, to: p)
+        #expect(throws: AudioError.invalidSampleRate(path: p, rate: 0)) { try AudioFile.read(p, sampleRate: 0) }
+        #expect(throws: AudioError.invalidSampleRate(path: p, rate: 5_000_000)) { try AudioFile.read(p, sampleRate: 5_000_000) }
+    }
+
+    @Test func writeErrors() {
+        let p = dir.appendingPathComponent("no/such/dir/x.wav").path
+        #expect(throws: AudioError.self) { try AudioFile.write([0.1], sampleRate: 16000, to: p) }
+        #expect(throws: AudioError.invalidSampleRate(path: "x.wav", rate: -5)) {
+            try AudioFile.write([0.1], sampleRate: -5, to: "x.wav")
+        }
+        let f = dir.appendingPathComponent("x.flac").path
+        #expect(throws: AudioError.self) { try AudioFile.write([0.1], sampleRate: 16000, to: f, container: .flac, encoding: .float32) }
+        #expect(!FileManager.default.fileExists(atPath: f))
+    }
+
+    /// Random garbage after a valid RIFF magic never crashes.
+    @Test func garbageNeverCrashes() {
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<50 {
+            var bytes = Array("RIFF".utf8) + [0x24, 0, 0, 0] + Array("WAVEfmt ".utf8)
+            bytes += (0..<Int.random(in: 0..<200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let p = file("garbage\(i).wav", bytes)
+            do { _ = try AudioFile.read(p) } catch is AudioError {} catch { Issue.record("unexpected \(error)") }
+        }
+    }
+}
