@@ -48,6 +48,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // MARK: Benchmarks (driven by scripts/bench; not shipped)
+        .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "AudioIO", "Features"]),
+
         // MARK: Tests
         .target(name: "_TestSupport", dependencies: ["ASRCore"], path: "Sources/_TestSupport"),
         .testTarget(name: "ASRCoreTests", dependencies: ["ASRCore", "_TestSupport"]),

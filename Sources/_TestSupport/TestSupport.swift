@@ -40,3 +40,40 @@ public func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
     for i in 0..<a.count { m = max(m, abs(a[i] - b[i])) }
     return m
 }
+
+/// Runs the built `asr` binary, as a user would.
+public enum CLI {
+    /// The folder holding the test bundle and the `asr` executable.
+    public static var productsDirectory: URL {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        // swift-testing may run from inside an .xctest bundle folder.
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("asr").path) {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir
+    }
+
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `asr args…` and collects its exit status and output.
+    public static func run(_ args: [String], cwd: URL? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = productsDirectory.appendingPathComponent("asr")
+        p.arguments = args
+        if let cwd { p.currentDirectoryURL = cwd }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+}
