@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test bench fixtures clean
+.PHONY: deps build test bench fixtures demo clean
 
 ## deps: install the Debian packages the build, tests and demo need (root or sudo).
 deps:
@@ -25,6 +25,13 @@ test: deps
 ## bench: side-by-side benchmarks against the reference tools (makes a venv under .venv-bench).
 bench: deps build
 	scripts/bench/run.sh
+
+## demo: the pipeline as far as it exists today: synthesize speech, compute features.
+demo: build
+	mkdir -p exp/demo
+	espeak-ng -v en-us -w exp/demo/digits.wav "seven three oh nine two"
+	.build/release/asr features exp/demo/digits.wav --sample-rate 16000 --mel-bins 80 --out exp/demo/digits-fbank.npy
+	.build/release/asr features exp/demo/digits.wav --sample-rate 16000 --type mfcc --deltas 2 --cmvn utterance --out exp/demo/digits-mfcc.npy
 
 ## fixtures: regenerate the committed reference fixtures (needs PyPI).
 fixtures:
