@@ -34,11 +34,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: Core
-        .target(name: "ASRCore", dependencies: ["COpenBLAS"], swiftSettings: optimized),
+        .target(name: "ASRCore", dependencies: ["COpenBLAS"], exclude: ["README.md"], swiftSettings: optimized),
 
         // MARK: Pipeline stages
-        .target(name: "AudioIO", dependencies: ["ASRCore", "CSndFile", "CSampleRate"]),
-        .target(name: "Features", dependencies: ["ASRCore", "CFFTW"], swiftSettings: optimized),
+        .target(name: "AudioIO", dependencies: ["ASRCore", "CSndFile", "CSampleRate"], exclude: ["README.md"]),
+        .target(name: "Features", dependencies: ["ASRCore", "CFFTW"], exclude: ["README.md"], swiftSettings: optimized),
 
         // MARK: Command-line tool (thin)
         .executableTarget(
