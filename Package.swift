@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ASRCore", targets: ["ASRCore"]),
         .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "Features", targets: ["Features"]),
+        .library(name: "CTC", targets: ["CTC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "AudioIO", dependencies: ["ASRCore", "CSndFile", "CSampleRate"], exclude: ["README.md"]),
         .target(name: "Features", dependencies: ["ASRCore", "CFFTW"], exclude: ["README.md"], swiftSettings: optimized),
 
+        .target(name: "CTC", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
+
         // MARK: Command-line tool (thin)
         .executableTarget(
             name: "asr",
@@ -58,6 +61,7 @@ let package = Package(
         .testTarget(
             name: "FeaturesTests", dependencies: ["Features", "AudioIO", "ASRCore", "_TestSupport"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["asr", "ASRCore", "_TestSupport"]),
     ]
 )

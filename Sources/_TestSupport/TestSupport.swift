@@ -77,3 +77,50 @@ public enum CLI {
                       stderr: String(decoding: e, as: UTF8.self))
     }
 }
+
+/// Brute-force CTC: enumerate every alignment path.
+public enum BruteForceCTC {
+    /// Collapse repeats, then drop blanks.
+    public static func collapse(_ path: [Int], blank: Int = 0) -> [Int] {
+        var out: [Int] = []
+        var prev = -1
+        for p in path {
+            if p != prev && p != blank { out.append(p) }
+            prev = p
+        }
+        return out
+    }
+
+    /// −log p(labels | logits) for one utterance `[T, V]` (Double), by summing
+    /// the probability of all V^T paths that collapse to `labels`.
+    public static func loss(logits: [[Double]], labels: [Int], blank: Int = 0) -> Double {
+        let T = logits.count, V = logits[0].count
+        let logp = logits.map { row -> [Double] in
+            let m = row.max()!
+            let lse = m + log(row.map { exp($0 - m) }.reduce(0, +))
+            return row.map { $0 - lse }
+        }
+        var total = 0.0
+        var path = [Int](repeating: 0, count: T)
+        func visit(_ t: Int, _ lp: Double) {
+            if t == T {
+                if collapse(path, blank: blank) == labels { total += exp(lp) }
+                return
+            }
+            for v in 0..<V { path[t] = v; visit(t + 1, lp + logp[t][v]) }
+        }
+        visit(0, 0)
+        return -log(total)
+    }
+
+    /// Every label sequence (no blanks) of length 0…maxLength over tokens 1..<V.
+    public static func allLabelSequences(vocabulary V: Int, maxLength: Int) -> [[Int]] {
+        var out: [[Int]] = [[]]
+        var frontier: [[Int]] = [[]]
+        for _ in 0..<maxLength {
+            frontier = frontier.flatMap { s in (1..<V).map { s + [$0] } }
+            out += frontier
+        }
+        return out
+    }
+}

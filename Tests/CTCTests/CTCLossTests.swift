@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import ASRCore
+@testable import CTC
+import _TestSupport
+
+func randomLogits(T: Int, B: Int, V: Int, seed: UInt64, scale: Float = 2) -> [Float] {
+    var g = SeededGenerator(seed: seed)
+    return (0..<(T * B * V)).map { _ in scale * g.nextGaussian() }
+}
+
+/// Utterance b of a `[T, B, V]` array as `[T_b][V]` Double rows.
+func utterance(_ x: [Float], b: Int, T: Int, B: Int, V: Int) -> [[Double]] {
+    (0..<T).map { t in (0..<V).map { Double(x[(t * B + b) * V + $0]) } }
+}
+
+@Suite struct CTCLossTests {
+    /// T = 2, one label a: paths (a,a), (a,∅), (∅,a): p = y1a·y2a + y1a·y2∅ + y1∅·y2a.
+    @Test func closedFormT2() throws {
+        let logits: [Float] = [0.3, -1.2, 0.8, 1.1, 0.2, -0.5]  // [T=2, B=1, V=3]
+        let r = try ctcLoss(logits: logits, frames: 2, batch: 1, vocabulary: 3, inputLengths: [2], targets: [[2]],
+                            options: CTCOptions(reduction: .sum))
+        func sm(_ row: ArraySlice<Float>) -> [Double] {
+            let e = row.map { exp(Double($0)) }; let s = e.reduce(0, +); return e.map { $0 / s }
+        }
+        let y1 = sm(logits[0..<3]), y2 = sm(logits[3..<6])
+        let p = y1[2] * y2[2] + y1[2] * y2[0] + y1[0] * y2[2]
+        // Float log-space recursion vs Double closed form: relative 1e-6.
+        #expect(abs(Double(r.loss) + log(p)) / -log(p) < 1e-6)
+        // Two labels "a b" at T = 2: exactly one path.
+        let r2 = try ctcLoss(logits: logits, frames: 2, batch: 1, vocabulary: 3, inputLengths: [2], targets: [[2, 1]],
+                             options: CTCOptions(reduction: .sum))
+        #expect(abs(Double(r2.loss) + log(y1[2] * y2[1])) < 1e-6)
+    }
+
+    /// Seeded sweep: T ≤ 6, V ≤ 4, every label sequence up to length 3, against
+    /// enumeration of all V^T alignments. Tolerance: relative 1e-5.
+    @Test(arguments: [(1, 2), (2, 3), (3, 3), (4, 3), (5, 4), (6, 3)])
+    func matchesBruteForce(T: Int, V: Int) throws {
+        let logits = randomLogits(T: T, B: 1, V: V, seed: UInt64(T * 10 + V))
+        let u = utterance(logits, b: 0, T: T, B: 1, V: V)
+        for labels in BruteForceCTC.allLabelSequences(vocabulary: V, maxLength: min(3, T)) {
+            guard ctcMinimumFrames(labels) <= T else { continue }
+            let r = try ctcLoss(logits: logits, frames: T, batch: 1, vocabulary: V, inputLengths: [T],
+                                targets: [labels], options: CTCOptions(reduction: .sum))
+            let ref = BruteForceCTC.loss(logits: u, labels: labels)
+            #expect(abs(Double(r.loss) - ref) / max(abs(ref), 1) < 1e-5, "labels \(labels)")
+        }
+    }
+
+    /// Gradient by central differences of the brute-force loss in Double
+    /// (h = 1e-4); tolerance 2e-4 absolute on gradients of magnitude ≤ 1.
+    @Test func gradientMatchesFiniteDifferences() throws {
+        let T = 5, V = 3, B = 2
+        let logits = randomLogits(T: T, B: B, V: V, seed: 11)
+        let targets = [[1, 1], [2, 1]]
+        let lengths = [5, 4]
+        let r = try ctcLoss(logits: logits, frames: T, batch: B, vocabulary: V, inputLengths: lengths,
+                            targets: targets, options: CTCOptions(reduction: .sum))
+        let h = 1e-4
+        for b in 0..<B {
+            for t in 0..<T {
+                for v in 0..<V {
+                    let i = (t * B + b) * V + v
+                    if t >= lengths[b] { #expect(r.gradient[i] == 0); continue }
+                    var u = utterance(logits, b: b, T: lengths[b], B: B, V: V)
+                    u[t][v] += h
+                    let up = BruteForceCTC.loss(logits: u, labels: targets[b])
+                    u[t][v] -= 2 * h
+                    let down = BruteForceCTC.loss(logits: u, labels: targets[b])
+                    #expect(abs(Double(r.gradient[i]) - (up - down) / (2 * h)) < 2e-4)
+                }
+            }
+        }
+    }
+
+    /// Reductions with PyTorch's meaning; padding frames get zero gradient.
+    @Test func reductions() throws {
+        let T = 6, B = 3, V = 5
+        let logits = randomLogits(T: T, B: B, V: V, seed: 3)
+        let targets = [[1, 2, 3], [4], [2, 2]]
+        let lengths = [6, 3, 5]
+        let none = try ctcLoss(logits: logits, frames: T, batch: B, vocabulary: V, inputLengths: lengths, targets: targets,
+                               options: CTCOptions(reduction: .none))
+        let sum = try ctcLoss(logits: logits, frames: T, batch: B, vocabulary: V, inputLengths: lengths, targets: targets,
+                              options: CTCOptions(reduction: .sum))
+        let mean = try ctcLoss(logits: logits, frames: T, batch: B, vocabulary: V, inputLengths: lengths, targets: targets,
+                               options: CTCOptions(reduction: .mean))
+        #expect(abs(sum.loss - none.losses.reduce(0, +)) < 1e-5)
+        let expectedMean = (none.losses[0] / 3 + none.losses[1] / 1 + none.losses[2] / 2) / 3
+        #expect(abs(mean.loss - expectedMean) < 1e-6)
+        for i in 0..<logits.count {
+            let b = (i / V) % B
+            let scale = Float(targets[b].count * B)
+            #expect(abs(mean.gradient[i] - sum.gradient[i] / scale) < 1e-7)
+        }
+        // Rows of the gradient of one utterance sum to zero (softmax minus a distribution).
+        for t in 0..<lengths[0] {
+            let row = (0..<V).map { sum.gradient[(t * B) * V + $0] }
+            #expect(abs(row.reduce(0, +)) < 1e-5)
+        }
+    }
+
+    @Test func infeasibleIsAnErrorNeverNaN() throws {
+        let V = 4
+        let logits = randomLogits(T: 4, B: 2, V: V, seed: 5)
+        // "a a b" needs 4 frames (a ∅ a b); utterance 1 has 3.
+        #expect(throws: CTCError.infeasible(utterance: 1, frames: 3, needed: 4)) {
+            try ctcLoss(logits: logits, frames: 4, batch: 2, vocabulary: V, inputLengths: [4, 3], targets: [[1], [1, 1, 2]])
+        }
+        let z = try ctcLoss(logits: logits, frames: 4, batch: 2, vocabulary: V, inputLengths: [4, 3],
+                            targets: [[1], [1, 1, 2]], options: CTCOptions(reduction: .sum, zeroInfinity: true))
+        #expect(z.losses[1] == 0 && z.loss.isFinite)
+        for t in 0..<4 { for v in 0..<V { #expect(z.gradient[(t * 2 + 1) * V + v] == 0) } }
+        #expect(throws: CTCError.invalidLabel(utterance: 0, position: 1, label: 0, vocabulary: V)) {
+            try ctcLoss(logits: logits, frames: 4, batch: 2, vocabulary: V, inputLengths: [4, 3], targets: [[1, 0], [1]])
+        }
+        #expect(throws: CTCError.invalidLength(utterance: 0, length: 9, maximum: 4)) {
+            try ctcLoss(logits: logits, frames: 4, batch: 2, vocabulary: V, inputLengths: [9, 3], targets: [[1], [1]])
+        }
+    }
+
+    /// Extreme logits stay finite (no exp overflow).
+    @Test func numericallyStable() throws {
+        var logits = randomLogits(T: 50, B: 1, V: 6, seed: 8, scale: 80)
+        logits[0] = 1e4
+        let r = try ctcLoss(logits: logits, frames: 50, batch: 1, vocabulary: 6, inputLengths: [50], targets: [[1, 2, 3, 4, 5, 1]])
+        #expect(r.loss.isFinite)
+        #expect(r.gradient.allSatisfy { $0.isFinite })
+    }
+}
