@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "AudioIO", targets: ["AudioIO"]),
         .library(name: "Features", targets: ["Features"]),
         .library(name: "CTC", targets: ["CTC"]),
+        .library(name: "Decoding", targets: ["Decoding"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,8 @@ let package = Package(
 
         .target(name: "CTC", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
 
+        .target(name: "Decoding", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
+
         // MARK: Command-line tool (thin)
         .executableTarget(
             name: "asr",
@@ -62,6 +65,7 @@ let package = Package(
             name: "FeaturesTests", dependencies: ["Features", "AudioIO", "ASRCore", "_TestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["asr", "ASRCore", "_TestSupport"]),
     ]
 )

@@ -1,0 +1,19 @@
+/// A language model the beam search can query. Scores are natural logs.
+/// The state is the context the next unit is conditioned on.
+public protocol LanguageModel: Sendable {
+    /// Context at the start of a sentence (`<s>`).
+    var initialState: [Int32] { get }
+    /// log p(unit | state) and the state after it.
+    func score(_ state: [Int32], unit: String) -> (logProb: Float, next: [Int32])
+    /// log p(`</s>` | state).
+    func finalScore(_ state: [Int32]) -> Float
+}
+
+/// What one LM unit is, as tokens see it.
+public enum LMUnit: String, Codable, Sendable, CaseIterable {
+    /// Words separated by a separator token (space): English. The LM scores a
+    /// word when the separator after it (or the end) arrives.
+    case word
+    /// Every token is a unit: Mandarin characters.
+    case token
+}

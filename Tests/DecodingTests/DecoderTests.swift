@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import ASRCore
+import CTC
+@testable import Decoding
+import _TestSupport
+
+/// `[T, V]` log-probs whose argmax path is `path`, the argmax holding `peak` of the mass.
+func peaked(_ path: [Int], V: Int, peak: Float = 0.9) -> Matrix {
+    var m = Matrix(rows: path.count, cols: V)
+    let rest = (1 - peak) / Float(V - 1)
+    for (t, p) in path.enumerated() { for v in 0..<V { m[t, v] = logf(v == p ? peak : rest) } }
+    return m
+}
+
+func randomLogProbs(T: Int, V: Int, seed: UInt64, scale: Float = 1.5) -> Matrix {
+    var g = SeededGenerator(seed: seed)
+    let z = (0..<(T * V)).map { _ in scale * g.nextGaussian() }
+    return Matrix(rows: T, cols: V, storage: logSoftmax(z, rows: T, vocabulary: V))
+}
+
+/// log p(labels | x) by the CTC forward algorithm.
+func logLikelihood(_ labels: [Int], _ x: Matrix) -> Float {
+    guard let r = try? ctcLoss(logits: x.storage, frames: x.rows, batch: 1, vocabulary: x.cols, inputLengths: [x.rows],
+                               targets: [labels], options: CTCOptions(reduction: .sum)) else { return -.infinity }
+    return -r.loss
+}
+
+@Suite struct GreedyTests {
+    let zh = ["<blank>", "好", "棒"]
+
+    @Test func blankKeepsRepeatedCharacters() {
+        // 好 好 ∅ 棒 棒 ∅ 棒 → 好棒棒
+        let h = GreedyDecoder().decode(peaked([1, 1, 0, 2, 2, 0, 2], V: 3))[0]
+        #expect(h.tokens.map { zh[$0] }.joined() == "好棒棒")
+        #expect(h.spans == [TokenSpan(token: 1, startFrame: 0, endFrame: 1), TokenSpan(token: 2, startFrame: 3, endFrame: 4),
+                            TokenSpan(token: 2, startFrame: 6, endFrame: 6)])
+        // Without the blank the repeat collapses: 好 好 棒 棒 棒 → 好棒
+        let g = GreedyDecoder().decode(peaked([1, 1, 2, 2, 2], V: 3))[0]
+        #expect(g.tokens.map { zh[$0] }.joined() == "好棒")
+    }
+
+    @Test func hello() {
+        let en = ["<blank>", "h", "e", "l", "o"]
+        let h = GreedyDecoder().decode(peaked([1, 2, 3, 3, 0, 3, 4, 0], V: 5))[0]
+        #expect(h.tokens.map { en[$0] }.joined() == "hello")
+        let g = GreedyDecoder().decode(peaked([1, 2, 3, 3, 3, 4], V: 5))[0]
+        #expect(g.tokens.map { en[$0] }.joined() == "helo")
+    }
+
+    @Test func collapseRule() {
+        #expect(collapseCTCPath([1, 1, 0, 2, 2, 0, 2]) == [1, 2, 2])
+        #expect(collapseCTCPath([0, 0, 0]) == [])
+        #expect(collapseCTCPath([3, 0, 3, 3, 0, 0, 3]) == [3, 3, 3])
+    }
+}
+
+@Suite struct PrefixBeamTests {
+    /// With no pruning and a beam wide enough to keep every prefix, the best
+    /// hypothesis is the label sequence maximising p(l | x) over all sequences
+    /// (exhaustive search), and its score is log p(l | x) (±1e-4).
+    @Test(arguments: [(3, 3), (4, 3), (5, 3), (4, 4), (6, 3)])
+    func unprunedEqualsExhaustiveSearch(T: Int, V: Int) {
+        for seed in 0..<5 {
+            let x = randomLogProbs(T: T, V: V, seed: UInt64(100 * T + 10 * V + seed))
+            var best: [Int] = [], bestScore = -Float.infinity
+            for l in BruteForceCTC.allLabelSequences(vocabulary: V, maxLength: T) {
+                let s = logLikelihood(l, x)
+                if s > bestScore { bestScore = s; best = l }
+            }
+            var o = BeamSearchOptions.exhaustive(beamWidth: 100_000)
+            o.nbest = 3
+            let hyps = PrefixBeamDecoder(options: o).decode(x)
+            #expect(hyps[0].tokens == best, "seed \(seed)")
+            #expect(abs(hyps[0].acousticScore - bestScore) < 1e-4)
+            // Every n-best entry's score is the exact sequence probability, in decreasing order.
+            for h in hyps { #expect(abs(h.acousticScore - logLikelihood(h.tokens, x)) < 1e-4) }
+            #expect(zip(hyps, hyps.dropFirst()).allSatisfy { $0.score >= $1.score })
+        }
+    }
+
+    /// On peaked posteriors, beam search agrees with greedy.
+    @Test func agreesWithGreedyOnPeakedInputs() {
+        var g = SeededGenerator(seed: 1)
+        for _ in 0..<50 {
+            let path = (0..<30).map { _ in Int(g.next() % 6) }
+            let x = peaked(path, V: 6, peak: 0.97)
+            let greedy = GreedyDecoder().decode(x)[0].tokens
+            #expect(PrefixBeamDecoder().decode(x)[0].tokens == greedy)
+        }
+    }
+
+    @Test func haoBangBang() {
+        let zh = ["<blank>", "好", "棒"]
+        let d = PrefixBeamDecoder(tokens: zh)
+        #expect(d.decode(peaked([1, 1, 0, 2, 2, 0, 2], V: 3))[0].tokens.map { zh[$0] }.joined() == "好棒棒")
+        #expect(d.decode(peaked([1, 1, 2, 2, 2], V: 3))[0].tokens.map { zh[$0] }.joined() == "好棒")
+        let en = ["<blank>", "h", "e", "l", "o"]
+        let e = PrefixBeamDecoder(tokens: en)
+        #expect(e.decode(peaked([1, 2, 3, 3, 0, 3, 4], V: 5))[0].tokens.map { en[$0] }.joined() == "hello")
+    }
+
+    /// Beam search sums alignments: a sequence whose mass is spread over many
+    /// paths beats the single best path (greedy gets this wrong).
+    @Test func sumsOverAlignments() {
+        // Frame probabilities over (blank, a, b): greedy path ∅ ∅ → "" with p 0.16,
+        // but "a" totals 1 − P("")  − P("b") = 0.64 − ... ≥ 0.4.
+        let p: [[Float]] = [[0.4, 0.35, 0.25], [0.4, 0.35, 0.25]]
+        let x = Matrix(p.map { $0.map { logf($0) } })
+        #expect(GreedyDecoder().decode(x)[0].tokens == [])
+        #expect(PrefixBeamDecoder(options: .exhaustive(beamWidth: 10)).decode(x)[0].tokens == [1])
+    }
+
+    @Test func spansAreOrderedAndInside() {
+        let x = randomLogProbs(T: 40, V: 5, seed: 77, scale: 3)
+        let h = PrefixBeamDecoder().decode(x)[0]
+        #expect(h.spans.count == h.tokens.count)
+        var last = -1
+        for s in h.spans {
+            #expect(s.startFrame > last && s.endFrame >= s.startFrame && s.endFrame < 40)
+            last = s.endFrame
+        }
+    }
+}
