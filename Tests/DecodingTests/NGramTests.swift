@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import ASRCore
+@testable import Decoding
+import _TestSupport
+
+let smallARPA = """
+\\data\\
+ngram 1=5
+ngram 2=3
+
+\\1-grams:
+-1.0\t<s>\t-0.5
+-0.5\ta\t-0.3
+-0.7\tb\t-0.2
+-1.2\t</s>
+-2.0\t<unk>
+
+\\2-grams:
+-0.2\t<s> a
+-0.4\ta b
+-0.1\tb </s>
+
+\\end\\
+"""
+
+@Suite struct ARPATests {
+    /// Hand-computed log10 probabilities, exact to float precision (1e-6).
+    @Test func backoffCases() throws {
+        let lm = try NGramLM.parse(arpa: smallARPA)
+        #expect(lm.order == 2 && lm.counts == [5, 3])
+        func p(_ w: String, _ ctx: [String]) -> Float {
+            lm.log10Prob(lm.vocabulary[w] ?? lm.unk!, context: ctx.map { lm.vocabulary[$0]! })
+        }
+        #expect(abs(p("a", ["<s>"]) - -0.2) < 1e-6)           // stored bigram
+        #expect(abs(p("b", ["<s>"]) - (-0.5 + -0.7)) < 1e-6)  // backoff(<s>) + p(b)
+        #expect(abs(p("b", ["a"]) - -0.4) < 1e-6)
+        #expect(abs(p("</s>", ["a"]) - (-0.3 + -1.2)) < 1e-6) // backoff(a) + p(</s>)
+        #expect(abs(p("zzz", ["b"]) - (-0.2 + -2.0)) < 1e-6)  // unknown → <unk>
+        #expect(abs(p("a", ["</s>"]) - -0.5) < 1e-6)          // context without backoff weight: 0
+        // Sentence "a b": p(a|<s>) p(b|a) p(</s>|b).
+        #expect(abs(lm.sentenceLog10Prob(["a", "b"]) - (-0.2 - 0.4 - 0.1)) < 1e-6)
+        // The natural-log interface used by the decoder.
+        let (lp, state) = lm.score(lm.initialState, unit: "a")
+        #expect(abs(lp - -0.2 * Float(M_LN10)) < 1e-5)
+        #expect(state == [lm.vocabulary["a"]!])
+    }
+
+    @Test func trigramBacksOffThroughMissingContext() throws {
+        let text = """
+        \\data\\
+        ngram 1=4
+        ngram 2=2
+        ngram 3=1
+
+        \\1-grams:
+        -99\t<s>\t-0.1
+        -0.6\tx\t-0.25
+        -0.6\ty\t-0.35
+        -0.9\t</s>
+
+        \\2-grams:
+        -0.3\tx y\t-0.05
+        -0.2\ty </s>
+
+        \\3-grams:
+        -0.01\tx y </s>
+
+        \\end\\
+        """
+        let lm = try NGramLM.parse(arpa: text)
+        let x = lm.vocabulary["x"]!, y = lm.vocabulary["y"]!, e = lm.eos
+        #expect(abs(lm.log10Prob(e, context: [x, y]) - -0.01) < 1e-6)               // trigram
+        #expect(abs(lm.log10Prob(x, context: [x, y]) - (-0.05 + -0.35 + -0.6)) < 1e-6) // bo(x y) + bo(y) + p(x)
+        #expect(abs(lm.log10Prob(e, context: [y, y]) - -0.2) < 1e-6)                // "y y" absent: no weight, p(</s>|y)
+    }
+
+    @Test func malformedFilesNameTheLine() {
+        #expect(throws: FileError.self) { try NGramLM.parse(arpa: "hello\n", path: "x.arpa") }
+        let truncated = String(smallARPA.dropLast(8))
+        do { _ = try NGramLM.parse(arpa: truncated, path: "t.arpa"); Issue.record("expected error") } catch let e as FileError {
+            #expect(e.description.contains("t.arpa") && e.description.contains("\\end\\"))
+        } catch { Issue.record("\(error)") }
+        let badLine = smallARPA.replacingOccurrences(of: "-0.4\ta b", with: "oops\ta b")
+        do { _ = try NGramLM.parse(arpa: badLine, path: "b.arpa"); Issue.record("expected error") } catch let e as FileError {
+            #expect(e.description.contains("b.arpa: line 14"))
+        } catch { Issue.record("\(error)") }
+        let miscount = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=4")
+        #expect(throws: FileError.self) { try NGramLM.parse(arpa: miscount, path: "c.arpa") }
+        #expect(throws: FileError.notFound(path: "/no/lm.arpa")) { try NGramLM.load(arpa: "/no/lm.arpa") }
+    }
+}
+
+@Suite struct NGramBuilderTests {
+    let corpus: [[String]] = [
+        "the cat sat on the mat", "the dog sat on the log", "a cat and a dog", "the cat ate",
+        "san francisco is a city", "san francisco san francisco", "i like the city", "a dog sat",
+    ].map { $0.split(separator: " ").map(String.init) }
+
+    /// Every context's distribution sums to 1 over the vocabulary (minus <s>), ±1e-4,
+    /// for both smoothings and orders 1–3, read back from the ARPA text.
+    @Test(arguments: [(NGramSmoothing.kneserNey, 1), (.kneserNey, 2), (.kneserNey, 3), (.wittenBell, 2), (.wittenBell, 3)])
+    func normalised(smoothing: NGramSmoothing, order: Int) throws {
+        let built = buildNGramLM(sentences: corpus, order: order, smoothing: smoothing)
+        let lm = try NGramLM.parse(arpa: built.arpaText())
+        let words = lm.vocabulary.filter { $0.key != "<s>" }.map(\.value)
+        var contexts: [[Int32]] = [[], [lm.bos]]
+        for s in corpus.prefix(3) {
+            let ids = [lm.bos] + s.map { lm.vocabulary[$0]! }
+            for i in 0..<ids.count { contexts.append(Array(ids[min(i + 1, max(0, i - order + 2))..<(i + 1)])) }
+        }
+        contexts.append([lm.vocabulary["mat"]!, lm.vocabulary["san"]!])  // unseen context
+        for ctx in contexts {
+            let total = words.reduce(0.0) { $0 + pow(10, Double(lm.log10Prob($1, context: ctx))) }
+            #expect(abs(total - 1) < 1e-4, "context \(ctx)")
+        }
+    }
+
+    /// Kneser–Ney's point: "francisco" is frequent but follows only "san", so as
+    /// a continuation after an unseen context it ranks below "cat" (seen after
+    /// several words); Witten–Bell, using raw counts, does not make that distinction.
+    @Test func kneserNeyContinuation() {
+        let lm = buildNGramLM(sentences: corpus, order: 2, smoothing: .kneserNey)
+        let ctx = [lm.vocabulary["mat"]!]
+        #expect(lm.log10Prob(lm.vocabulary["cat"]!, context: ctx) > lm.log10Prob(lm.vocabulary["francisco"]!, context: ctx))
+        #expect(lm.log10Prob(lm.vocabulary["francisco"]!, context: [lm.vocabulary["san"]!]) > -0.2)
+    }
+
+    @Test func writeAndLoadRoundTrip() throws {
+        let lm = buildNGramLM(sentences: corpus, order: 3, smoothing: .kneserNey)
+        let p = TestPaths.temporaryDirectory("lm").appendingPathComponent("lm.arpa").path
+        try lm.write(arpa: p)
+        let back = try NGramLM.load(arpa: p)
+        #expect(back.counts == lm.counts)
+        for s in corpus { #expect(abs(back.sentenceLog10Prob(s) - lm.sentenceLog10Prob(s)) < 1e-4) }
+    }
+}
+
+@Suite struct LMDecodingTests {
+    let tokens = ["<blank>", " ", "a", "b", "c"]
+
+    /// Frames: {a 0.45, b 0.55} ∅ c ∅. Acoustics alone say "bc"; an LM that
+    /// knows the word "ac" (and not "bc") fixes it.
+    func posteriors() -> Matrix {
+        let rows: [[Float]] = [
+            [0.0, 0.0, 0.45, 0.55, 0.0], [0.98, 0.005, 0.005, 0.005, 0.005],
+            [0.02, 0.0, 0.0, 0.0, 0.98], [0.98, 0.005, 0.005, 0.005, 0.005],
+        ]
+        return Matrix(rows.map { $0.map { logf(max($0, 1e-6)) } })
+    }
+
+    @Test func lmFixesConfusableWord() {
+        let x = posteriors()
+        func text(_ h: Hypothesis) -> String { h.tokens.map { tokens[$0] }.joined() }
+        #expect(text(GreedyDecoder().decode(x)[0]) == "bc")
+        #expect(text(PrefixBeamDecoder(tokens: tokens).decode(x)[0]) == "bc")
+        let lm = buildNGramLM(sentences: [["ac"], ["ac"], ["ac", "ac"], ["ca"]], order: 2, smoothing: .kneserNey)
+        var o = BeamSearchOptions()
+        o.lmWeight = 0.5
+        o.lengthBonus = 0
+        let withLM = PrefixBeamDecoder(options: o, tokens: tokens, lm: lm, lmUnit: .word).decode(x)[0]
+        #expect(text(withLM) == "ac")
+        #expect(withLM.lmScore < 0)
+    }
+
+    /// Character LM for Mandarin-style decoding: every token is scored.
+    @Test func characterLM() {
+        let zh = ["<blank>", "谢", "射"]
+        let rows: [[Float]] = [[0.01, 0.44, 0.55], [0.98, 0.01, 0.01], [0.01, 0.44, 0.55], [0.98, 0.01, 0.01]]
+        let x = Matrix(rows.map { $0.map { logf($0) } })
+        let lm = buildNGramLM(sentences: Array(repeating: ["谢", "谢"], count: 5), order: 2, smoothing: .wittenBell)
+        var o = BeamSearchOptions()
+        o.lengthBonus = 0
+        o.lmWeight = 1
+        let h = PrefixBeamDecoder(options: o, tokens: zh, lm: lm, lmUnit: .token).decode(x)[0]
+        #expect(h.tokens.map { zh[$0] }.joined() == "谢谢")
+    }
+
+    @Test func hotwordBoost() {
+        let x = posteriors()
+        var o = BeamSearchOptions()
+        o.nbest = 2
+        let hw = HotwordGraph(phrases: [(tokens: [2, 4], weight: 1.0)])  // "ac"
+        let h = PrefixBeamDecoder(options: o, tokens: tokens, hotwords: hw).decode(x)
+        #expect(h[0].tokens == [2, 4])
+        // A broken partial match earns nothing: "a" alone gets no bonus over acoustics.
+        let g = HotwordGraph(phrases: [(tokens: [2, 4], weight: 1.0)])
+        var s = g.step(0, token: 2)
+        #expect(s.bonus == 1)
+        s = g.step(s.state, token: 3)
+        #expect(s.bonus == -1)
+    }
+}
