@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Features", targets: ["Features"]),
         .library(name: "CTC", targets: ["CTC"]),
         .library(name: "Decoding", targets: ["Decoding"]),
+        .library(name: "ASRText", targets: ["ASRText"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,11 +47,13 @@ let package = Package(
 
         .target(name: "Decoding", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
 
+        .target(name: "ASRText", dependencies: ["ASRCore"], exclude: ["README.md"]),
+
         // MARK: Command-line tool (thin)
         .executableTarget(
             name: "asr",
             dependencies: [
-                "ASRCore", "AudioIO", "Features",
+                "ASRCore", "AudioIO", "Features", "CTC", "Decoding", "ASRText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import ASRCore
+import _TestSupport
+
+/// `asr decode` and `asr lm build` run as separate processes.
+@Suite struct DecodeCommandTests {
+    let dir = TestPaths.temporaryDirectory("cli-decode")
+
+    /// Log-probs whose argmax path is `path` (0.98 on the argmax).
+    func posteriors(_ path: [Int], V: Int) throws -> String {
+        var m = Matrix(rows: path.count, cols: V)
+        for (t, p) in path.enumerated() { for v in 0..<V { m[t, v] = logf(v == p ? 0.98 : 0.02 / Float(V - 1)) } }
+        let p = dir.appendingPathComponent("post-\(path.count).npy").path
+        try NPY.write(m, to: p)
+        return p
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let p = dir.appendingPathComponent(name).path
+        try text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    @Test func mandarinRepeatsSurvive() throws {
+        let tokens = try write("zh.txt", "<blank>\n好\n棒\n")
+        let post = try posteriors([1, 1, 0, 2, 2, 0, 2], V: 3)
+        for args in [[String](), ["--beam", "8"]] {
+            let r = try CLI.run(["decode", post, "--tokens", tokens] + args)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout == "好棒棒\n")
+        }
+    }
+
+    @Test func jsonHasWordTimings() throws {
+        let tokens = try write("en.txt", "<blank>\n<space>\nh\ni\n")
+        let post = try posteriors([2, 2, 3, 0, 1, 0, 2, 3, 3], V: 4)
+        let r = try CLI.run(["decode", post, "--tokens", tokens, "--json", "--frame-seconds", "0.03"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(obj["text"] as? String == "hi hi")
+        let words = obj["words"] as! [[String: Any]]
+        #expect(words.count == 2)
+        // First "hi": frames 0–2 → 0.00–0.09 s; second: frames 6–8 → 0.18–0.27 s.
+        #expect(abs((words[0]["start"] as! Double) - 0) < 1e-9 && abs((words[0]["end"] as! Double) - 0.09) < 1e-9)
+        #expect(abs((words[1]["start"] as! Double) - 0.18) < 1e-9 && abs((words[1]["end"] as! Double) - 0.27) < 1e-9)
+    }
+
+    @Test func lmBuildAndDecodeWithLM() throws {
+        let corpus = try write("corpus.txt", "ac\nac ac\nca\n")
+        let arpa = dir.appendingPathComponent("lm.arpa").path
+        let b = try CLI.run(["lm", "build", corpus, "--order", "2", "--out", arpa])
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(try String(contentsOfFile: arpa, encoding: .utf8).hasPrefix("\\data\\\nngram 1="))
+        let tokens = try write("abc.txt", "<blank>\n<space>\na\nb\nc\n")
+        // Frame 0: a 0.45 / b 0.55 → acoustics say "bc"; the LM knows "ac".
+        let rows: [[Float]] = [[1e-6, 1e-6, 0.45, 0.55, 1e-6], [0.98, 0.005, 0.005, 0.005, 0.005],
+                               [0.02, 1e-6, 1e-6, 1e-6, 0.98], [0.98, 0.005, 0.005, 0.005, 0.005]]
+        let post = dir.appendingPathComponent("conf.npy").path
+        try NPY.write(Matrix(rows), to: post)
+        let plain = try CLI.run(["decode", post, "--tokens", tokens, "--input", "probs", "--beam", "8"])
+        #expect(plain.stdout == "bc\n", "\(plain.stderr)")
+        let withLM = try CLI.run(["decode", post, "--tokens", tokens, "--input", "probs", "--beam", "8", "--lm", arpa, "--beta", "0"])
+        #expect(withLM.stdout == "ac\n", "\(withLM.stderr)")
+    }
+
+    @Test func errors() throws {
+        let tokens = try write("t.txt", "<blank>\na\nb\n")
+        let wrongV = try posteriors([1, 2], V: 4)
+        let r = try CLI.run(["decode", wrongV, "--tokens", tokens])
+        #expect(r.status != 0 && r.stderr.contains("4 columns") && r.stderr.contains("3 tokens"))
+        let badTokens = try write("bad.txt", "a\n<blank>\n")
+        let r2 = try CLI.run(["decode", wrongV, "--tokens", badTokens])
+        #expect(r2.status != 0 && r2.stderr.contains("bad.txt") && r2.stderr.contains("line 1"))
+        let dup = try write("dup.txt", "<blank>\na\nb\na\n")
+        let r3 = try CLI.run(["decode", wrongV, "--tokens", dup])
+        #expect(r3.status != 0 && r3.stderr.contains("line 4"))
+        let r4 = try CLI.run(["decode", "/no/x.npy", "--tokens", tokens])
+        #expect(r4.status != 0 && r4.stderr.contains("/no/x.npy"))
+        let r5 = try CLI.run(["lm", "build", "/no/corpus.txt", "--out", dir.appendingPathComponent("x.arpa").path])
+        #expect(r5.status != 0 && r5.stderr.contains("/no/corpus.txt"))
+        let r6 = try CLI.run(["decode", wrongV, "--tokens", tokens, "--lm", "/no/lm.arpa"])
+        #expect(r6.status != 0)
+    }
+}
