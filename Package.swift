@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "CTC", targets: ["CTC"]),
         .library(name: "Decoding", targets: ["Decoding"]),
         .library(name: "ASRText", targets: ["ASRText"]),
+        .library(name: "NN", targets: ["NN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +41,7 @@ let package = Package(
         .target(name: "ASRCore", dependencies: ["COpenBLAS"], exclude: ["README.md"], swiftSettings: optimized),
 
         // MARK: Pipeline stages
+        .target(name: "NN", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
         .target(name: "AudioIO", dependencies: ["ASRCore", "CSndFile", "CSampleRate"], exclude: ["README.md"]),
         .target(name: "Features", dependencies: ["ASRCore", "CFFTW"], exclude: ["README.md"], swiftSettings: optimized),
 
@@ -58,7 +60,7 @@ let package = Package(
             ]),
 
         // MARK: Benchmarks (driven by scripts/bench; not shipped)
-        .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "AudioIO", "Features"]),
+        .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "AudioIO", "Features", "CTC", "Decoding"]),
 
         // MARK: Tests
         .target(name: "_TestSupport", dependencies: ["ASRCore"], path: "Sources/_TestSupport"),
@@ -69,6 +71,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], swiftSettings: optimized),
         .testTarget(name: "CLITests", dependencies: ["asr", "ASRCore", "_TestSupport"]),
     ]
 )

@@ -124,3 +124,52 @@ public enum BruteForceCTC {
         return out
     }
 }
+
+/// Straightforward Double-precision LSTM/GRU (PyTorch definitions), one
+/// direction, time-major `[T·B][D]` rows, ragged lengths. Used to check the
+/// optimised Float code and as the function for finite differences.
+public enum ReferenceRNN {
+    static func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+
+    /// Output rows `[T·B][H]` (zeros on padding).
+    public static func direction(lstm: Bool, x: [[Double]], frames T: Int, batch B: Int, hidden H: Int, lengths: [Int],
+                                 reverse: Bool, wih: [Double], whh: [Double], bih: [Double], bhh: [Double]) -> [[Double]] {
+        let D = x.first?.count ?? 0
+        let G = (lstm ? 4 : 3) * H
+        var out = [[Double]](repeating: [Double](repeating: 0, count: H), count: T * B)
+        for b in 0..<B {
+            var h = [Double](repeating: 0, count: H), c = [Double](repeating: 0, count: H)
+            let times = reverse ? Array((0..<lengths[b]).reversed()) : Array(0..<lengths[b])
+            for t in times {
+                let xt = x[t * B + b]
+                var gx = [Double](repeating: 0, count: G), gh = [Double](repeating: 0, count: G)
+                for g in 0..<G {
+                    var s = bih[g]
+                    for d in 0..<D { s += wih[g * D + d] * xt[d] }
+                    gx[g] = s
+                    var u = bhh[g]
+                    for k in 0..<H { u += whh[g * H + k] * h[k] }
+                    gh[g] = u
+                }
+                if lstm {
+                    for j in 0..<H {
+                        let i = sigmoid(gx[j] + gh[j]), f = sigmoid(gx[H + j] + gh[H + j])
+                        let gg = Foundation.tanh(gx[2 * H + j] + gh[2 * H + j]), o = sigmoid(gx[3 * H + j] + gh[3 * H + j])
+                        c[j] = f * c[j] + i * gg
+                        h[j] = o * Foundation.tanh(c[j])
+                    }
+                } else {
+                    var nh = h
+                    for j in 0..<H {
+                        let r = sigmoid(gx[j] + gh[j]), z = sigmoid(gx[H + j] + gh[H + j])
+                        let n = Foundation.tanh(gx[2 * H + j] + r * gh[2 * H + j])
+                        nh[j] = (1 - z) * n + z * h[j]
+                    }
+                    h = nh
+                }
+                out[t * B + b] = h
+            }
+        }
+        return out
+    }
+}

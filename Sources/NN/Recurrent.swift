@@ -1,0 +1,311 @@
+import ASRCore
+import Foundation
+
+/// Recurrent cell type.
+public enum CellType: String, StrictEnum, Sendable {
+    /// PyTorch `nn.LSTM`: gates (i, f, g, o), two biases.
+    case lstm
+    /// PyTorch `nn.GRU`: gates (r, z, n), `n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))`.
+    case gru
+
+    /// Gates per hidden unit.
+    public var gates: Int { self == .lstm ? 4 : 3 }
+}
+
+/// A time-major padded batch: `data` is `[T·B, D]`, row `t·B + b`, with
+/// per-utterance lengths (frames t ≥ lengths[b] are padding).
+public struct SequenceBatch {
+    public var data: Matrix
+    public var frames: Int
+    public var batch: Int
+    public var lengths: [Int]
+
+    public init(data: Matrix, frames: Int, batch: Int, lengths: [Int]) {
+        precondition(data.rows == frames * batch && lengths.count == batch && lengths.allSatisfy { $0 <= frames })
+        self.data = data
+        self.frames = frames
+        self.batch = batch
+        self.lengths = lengths
+    }
+}
+
+/// One direction of one recurrent layer, with backprop through time.
+///
+/// Forward: one GEMM projects all T·B inputs (`X W_ihᵀ + b`), then one
+/// `[B, H] × [H, G·H]` GEMM per step plus fused vectorised gate math. A
+/// padded frame (t ≥ length) keeps the previous state and outputs 0, so the
+/// reverse direction of each utterance starts at its own last frame with a
+/// zero state. Backward accumulates weight gradients with large GEMMs over all
+/// steps at once.
+public final class RecurrentDirection: ParameterContainer {
+    public let cell: CellType
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let reverse: Bool
+    public let weightIH: Parameter  // [G·H, D]
+    public let weightHH: Parameter  // [G·H, H]
+    public let biasIH: Parameter    // [G·H]
+    public let biasHH: Parameter    // [G·H]
+
+    // Forward caches (per time index t, not per step).
+    private var x = Matrix(rows: 0, cols: 0)
+    private var T = 0, B = 0
+    private var lengths: [Int] = []
+    private var gates: [Float] = []   // activated gates [T·B, G·H]
+    private var cells: [Float] = []   // LSTM c_t [T·B, H]
+    private var tanhC: [Float] = []   // LSTM tanh(c_t)
+    private var ghn: [Float] = []     // GRU W_hn h + b_hn [T·B, H]
+    private var states: [Float] = []  // h after processing t [T·B, H]
+
+    public init(cell: CellType, inputSize: Int, hiddenSize: Int, reverse: Bool, name: String, layer: Int,
+                rng: inout SeededGenerator) {
+        self.cell = cell
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.reverse = reverse
+        let G = cell.gates * hiddenSize
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        let suffix = "_l\(layer)" + (reverse ? "_reverse" : "")
+        weightIH = Parameter(name: "\(name).weight_ih\(suffix)", shape: [G, inputSize], uniformBound: bound, rng: &rng)
+        weightHH = Parameter(name: "\(name).weight_hh\(suffix)", shape: [G, hiddenSize], uniformBound: bound, rng: &rng)
+        biasIH = Parameter(name: "\(name).bias_ih\(suffix)", shape: [G], uniformBound: bound, rng: &rng)
+        biasHH = Parameter(name: "\(name).bias_hh\(suffix)", shape: [G], uniformBound: bound, rng: &rng)
+    }
+
+    public var parameters: [Parameter] { [weightIH, weightHH, biasIH, biasHH] }
+
+    /// Time indices in processing order.
+    private func order(_ T: Int) -> [Int] { reverse ? Array((0..<T).reversed()) : Array(0..<T) }
+
+    /// Output `[T·B, H]` (zeros on padding).
+    public func forward(_ input: SequenceBatch, training: Bool = true) -> Matrix {
+        let T = input.frames, B = input.batch, H = hiddenSize, D = inputSize
+        let GH = cell.gates * H
+        precondition(input.data.cols == D, "recurrent layer expects \(D) inputs, got \(input.data.cols)")
+        var gates = [Float](repeating: 0, count: T * B * GH)
+        var states = [Float](repeating: 0, count: T * B * H)
+        var cells = cell == .lstm ? [Float](repeating: 0, count: T * B * H) : []
+        var tanhC = cell == .lstm ? [Float](repeating: 0, count: T * B * H) : []
+        var ghn = cell == .gru ? [Float](repeating: 0, count: T * B * H) : []
+        var output = Matrix(rows: T * B, cols: H)
+        let lengths = input.lengths
+        // Input projection of all frames at once, plus biases.
+        gates.withUnsafeMutableBufferPointer { g in
+            let gp = g.baseAddress!
+            for r in 0..<(T * B) {
+                for j in 0..<GH {
+                    gp[r * GH + j] = biasIH.value[j] + (cell == .lstm ? biasHH.value[j] : 0)
+                }
+            }
+            gemm(.none, .transpose, m: T * B, n: GH, k: D, input.data.storage, lda: D, weightIH.value, ldb: D,
+                 beta: 1, gp, ldc: GH)
+        }
+        let zeros = [Float](repeating: 0, count: B * H)
+        var hh = [Float](repeating: 0, count: B * GH)  // GRU: h W_hhᵀ + b_hh for one step
+        var prevT = -1
+        gates.withUnsafeMutableBufferPointer { gBuf in
+        states.withUnsafeMutableBufferPointer { sBuf in
+        cells.withUnsafeMutableBufferPointer { cBuf in
+        tanhC.withUnsafeMutableBufferPointer { tcBuf in
+        ghn.withUnsafeMutableBufferPointer { nBuf in
+        output.storage.withUnsafeMutableBufferPointer { oBuf in
+        zeros.withUnsafeBufferPointer { zBuf in
+        hh.withUnsafeMutableBufferPointer { hhBuf in
+        weightHH.value.withUnsafeBufferPointer { whh in
+            for t in order(T) {
+                let hPrev = prevT < 0 ? zBuf.baseAddress! : UnsafePointer(sBuf.baseAddress! + prevT * B * H)
+                let cPrev: UnsafePointer<Float> = (prevT < 0 || cell != .lstm) ? zBuf.baseAddress! : UnsafePointer(cBuf.baseAddress! + prevT * B * H)
+                let G = gBuf.baseAddress! + t * B * GH
+                let hOut = sBuf.baseAddress! + t * B * H
+                switch cell {
+                case .lstm:
+                    gemm(.none, .transpose, m: B, n: GH, k: H, hPrev, lda: H, whh.baseAddress!, ldb: H, beta: 1, G, ldc: GH)
+                    let cOut = cBuf.baseAddress! + t * B * H
+                    let tc = tcBuf.baseAddress! + t * B * H
+                    for b in 0..<B {
+                        let row = G + b * GH
+                        let hp = hPrev + b * H, cp = cPrev + b * H
+                        let h = hOut + b * H, c = cOut + b * H, tcb = tc + b * H
+                        if t >= lengths[b] {
+                            for j in 0..<H { h[j] = hp[j]; c[j] = cp[j]; tcb[j] = 0 }
+                            for j in 0..<GH { row[j] = 0 }
+                            continue
+                        }
+                        vsigmoid(row, count: 2 * H)          // i, f
+                        vtanh(row + 2 * H, count: H)         // g
+                        vsigmoid(row + 3 * H, count: H)      // o
+                        for j in 0..<H { c[j] = row[H + j] * cp[j] + row[j] * row[2 * H + j] }
+                        for j in 0..<H { tcb[j] = c[j] }
+                        vtanh(tcb, count: H)
+                        for j in 0..<H { h[j] = row[3 * H + j] * tcb[j] }
+                    }
+                case .gru:
+                    let hhp = hhBuf.baseAddress!
+                    for b in 0..<B { for j in 0..<GH { hhp[b * GH + j] = biasHH.value[j] } }
+                    gemm(.none, .transpose, m: B, n: GH, k: H, hPrev, lda: H, whh.baseAddress!, ldb: H, beta: 1, hhp, ldc: GH)
+                    let nOut = nBuf.baseAddress! + t * B * H
+                    for b in 0..<B {
+                        let row = G + b * GH, hrow = hhp + b * GH
+                        let hp = hPrev + b * H, h = hOut + b * H, nn = nOut + b * H
+                        if t >= lengths[b] {
+                            for j in 0..<H { h[j] = hp[j]; nn[j] = 0 }
+                            for j in 0..<GH { row[j] = 0 }
+                            continue
+                        }
+                        for j in 0..<(2 * H) { row[j] += hrow[j] }
+                        vsigmoid(row, count: 2 * H)          // r, z
+                        for j in 0..<H {
+                            nn[j] = hrow[2 * H + j]
+                            row[2 * H + j] += row[j] * hrow[2 * H + j]
+                        }
+                        vtanh(row + 2 * H, count: H)         // n
+                        for j in 0..<H {
+                            let z = row[H + j], n = row[2 * H + j]
+                            h[j] = (1 - z) * n + z * hp[j]
+                        }
+                    }
+                }
+                let o = oBuf.baseAddress! + t * B * H
+                for b in 0..<B where t < lengths[b] {
+                    for j in 0..<H { o[b * H + j] = hOut[b * H + j] }
+                }
+                prevT = t
+            }
+        }}}}}}}}}
+        if training {
+            self.x = input.data
+            self.T = T
+            self.B = B
+            self.lengths = lengths
+            self.gates = gates
+            self.states = states
+            self.cells = cells
+            self.tanhC = tanhC
+            self.ghn = ghn
+        }
+        return output
+    }
+
+    /// Backward through time. `dOut` `[T·B, H]` (padding rows ignored).
+    /// Accumulates parameter gradients; returns dX `[T·B, D]`.
+    public func backward(_ dOut: Matrix) -> Matrix {
+        let H = hiddenSize, D = inputSize, GH = cell.gates * H
+        precondition(dOut.rows == T * B && dOut.cols == H, "backward without matching forward")
+        var dG = [Float](repeating: 0, count: T * B * GH)          // pre-activation input-side gate grads
+        var dGh = cell == .gru ? [Float](repeating: 0, count: T * B * GH) : []  // GRU hidden-side
+        var dhNext = [Float](repeating: 0, count: B * H)
+        var dcNext = [Float](repeating: 0, count: B * H)
+        var dhTmp = [Float](repeating: 0, count: B * H)
+        var hPrevAll = [Float](repeating: 0, count: T * B * H)     // state before each time's step
+        let steps = order(T)
+        // Previous state of each time index.
+        states.withUnsafeBufferPointer { s in
+            hPrevAll.withUnsafeMutableBufferPointer { hp in
+                for (k, t) in steps.enumerated() where k > 0 {
+                    let prev = steps[k - 1]
+                    (hp.baseAddress! + t * B * H).update(from: s.baseAddress! + prev * B * H, count: B * H)
+                }
+            }
+        }
+        let zeros = [Float](repeating: 0, count: B * H)
+        dG.withUnsafeMutableBufferPointer { dgBuf in
+        dGh.withUnsafeMutableBufferPointer { dghBuf in
+        dhNext.withUnsafeMutableBufferPointer { dhn in
+        dcNext.withUnsafeMutableBufferPointer { dcn in
+        dhTmp.withUnsafeMutableBufferPointer { tmp in
+        gates.withUnsafeBufferPointer { gBuf in
+        cells.withUnsafeBufferPointer { cBuf in
+        tanhC.withUnsafeBufferPointer { tcBuf in
+        ghn.withUnsafeBufferPointer { nBuf in
+        hPrevAll.withUnsafeBufferPointer { hpBuf in
+        dOut.storage.withUnsafeBufferPointer { dO in
+        zeros.withUnsafeBufferPointer { zBuf in
+        weightHH.value.withUnsafeBufferPointer { whh in
+            for (k, t) in steps.enumerated().reversed() {
+                let prevT = k > 0 ? steps[k - 1] : -1
+                let G = gBuf.baseAddress! + t * B * GH
+                let dGt = dgBuf.baseAddress! + t * B * GH
+                let dOt = dO.baseAddress! + t * B * H
+                let hPrev = hpBuf.baseAddress! + t * B * H
+                switch cell {
+                case .lstm:
+                    let cPrev: UnsafePointer<Float> = prevT < 0 ? zBuf.baseAddress! : cBuf.baseAddress! + prevT * B * H
+                    for b in 0..<B {
+                        let dh = dhn.baseAddress! + b * H, dc = dcn.baseAddress! + b * H
+                        if t >= lengths[b] { continue }  // state passed through unchanged: dh, dc carry over
+                        let row = G + b * GH, drow = dGt + b * GH
+                        let tc = tcBuf.baseAddress! + (t * B + b) * H, cp = cPrev + b * H
+                        let dout = dOt + b * H
+                        for j in 0..<H {
+                            let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
+                            let dhj = dh[j] + dout[j]
+                            let tcj = tc[j]
+                            let dcj = dc[j] + dhj * o * (1 - tcj * tcj)
+                            drow[j] = dcj * g * i * (1 - i)
+                            drow[H + j] = dcj * cp[j] * f * (1 - f)
+                            drow[2 * H + j] = dcj * i * (1 - g * g)
+                            drow[3 * H + j] = dhj * tcj * o * (1 - o)
+                            dc[j] = dcj * f
+                        }
+                    }
+                    // dh_prev = dG_t · W_hh for valid rows; padded rows pass dh through.
+                    gemm(.none, .none, m: B, n: H, k: GH, dGt, lda: GH, whh.baseAddress!, ldb: H, beta: 0, tmp.baseAddress!, ldc: H)
+                    for b in 0..<B where t < lengths[b] {
+                        for j in 0..<H { dhn[b * H + j] = tmp[b * H + j] }
+                    }
+                case .gru:
+                    let dGht = dghBuf.baseAddress! + t * B * GH
+                    for b in 0..<B {
+                        let dh = dhn.baseAddress! + b * H
+                        if t >= lengths[b] { continue }
+                        let row = G + b * GH, drow = dGt + b * GH, dhrow = dGht + b * GH
+                        let hp = hPrev + b * H, nh = nBuf.baseAddress! + (t * B + b) * H
+                        let dout = dOt + b * H
+                        for j in 0..<H {
+                            let r = row[j], z = row[H + j], n = row[2 * H + j]
+                            let dhj = dh[j] + dout[j]
+                            let dn = dhj * (1 - z)
+                            let dz = dhj * (hp[j] - n)
+                            let dnPre = dn * (1 - n * n)
+                            let dr = dnPre * nh[j]
+                            let drPre = dr * r * (1 - r)
+                            let dzPre = dz * z * (1 - z)
+                            drow[j] = drPre; drow[H + j] = dzPre; drow[2 * H + j] = dnPre
+                            dhrow[j] = drPre; dhrow[H + j] = dzPre; dhrow[2 * H + j] = dnPre * r
+                            dh[j] = dhj * z  // direct path; the GEMM part is added below
+                        }
+                    }
+                    gemm(.none, .none, m: B, n: H, k: GH, dGht, lda: GH, whh.baseAddress!, ldb: H, beta: 0, tmp.baseAddress!, ldc: H)
+                    for b in 0..<B where t < lengths[b] {
+                        for j in 0..<H { dhn[b * H + j] += tmp[b * H + j] }
+                    }
+                }
+                // Padded rows: the incoming output gradient is ignored, dh passes through unchanged.
+            }
+        }}}}}}}}}}}}}
+        // Weight gradients over all steps at once.
+        let N = T * B
+        let dHidden = cell == .gru ? dGh : dG
+        gemm(.transpose, .none, m: GH, n: D, k: N, dG, lda: GH, x.storage, ldb: D, beta: 1, &weightIH.grad, ldc: D)
+        gemm(.transpose, .none, m: GH, n: H, k: N, dHidden, lda: GH, hPrevAll, ldb: H, beta: 1, &weightHH.grad, ldc: H)
+        columnSums(dG, rows: N, cols: GH, into: &biasIH.grad)
+        columnSums(dHidden, rows: N, cols: GH, into: &biasHH.grad)
+        var dx = Matrix(rows: N, cols: D)
+        dx.storage.withUnsafeMutableBufferPointer { p in
+            gemm(.none, .none, m: N, n: D, k: GH, dG, lda: GH, weightIH.value, ldb: D, beta: 0, p.baseAddress!, ldc: D)
+        }
+        return dx
+    }
+}
+
+/// `out[j] += Σ_r x[r, j]`.
+func columnSums(_ x: [Float], rows: Int, cols: Int, into out: inout [Float]) {
+    x.withUnsafeBufferPointer { p in
+        out.withUnsafeMutableBufferPointer { o in
+            for r in 0..<rows {
+                let row = p.baseAddress! + r * cols
+                for j in 0..<cols { o[j] += row[j] }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import ASRCore
+
+@Suite struct VectorMathTests {
+    /// exp8 vs Double exp: relative error ≤ 5e-7 over [−87, 88].
+    @Test func expAccuracy() {
+        var worst = 0.0
+        var x: Float = -87
+        while x < 88 {
+            let v = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0137 })
+            let y = exp8(v)
+            for j in 0..<8 {
+                let ref = exp(Double(v[j]))
+                worst = max(worst, abs(Double(y[j]) - ref) / ref)
+            }
+            x += 0.1
+        }
+        #expect(worst < 5e-7)
+        #expect(exp8(SIMD8(repeating: -200))[0] < 1e-37)
+        #expect(exp8(SIMD8(repeating: 0))[0] == 1)
+    }
+
+    /// tanh8 and sigmoid8 vs Double: absolute error ≤ 5e-7 over [−20, 20].
+    @Test func tanhAndSigmoidAccuracy() {
+        var worstT = 0.0, worstS = 0.0
+        var x: Float = -20
+        while x < 20 {
+            let v = SIMD8<Float>((0..<8).map { x + Float($0) * 0.00123 })
+            let t = tanh8(v), s = sigmoid8(v)
+            for j in 0..<8 {
+                worstT = max(worstT, abs(Double(t[j]) - tanh(Double(v[j]))))
+                worstS = max(worstS, abs(Double(s[j]) - 1 / (1 + exp(-Double(v[j])))))
+            }
+            x += 0.01
+        }
+        #expect(worstT < 5e-7)
+        #expect(worstS < 5e-7)
+        #expect(tanh8(SIMD8(repeating: 1e-6))[0] == 1e-6)
+    }
+
+    @Test func tailsAreHandled() {
+        var a: [Float] = (0..<13).map { Float($0) * 0.3 - 2 }
+        let ref = a.map { Foundation.tanh(Double($0)) }
+        a.withUnsafeMutableBufferPointer { vtanh($0.baseAddress!, count: 13) }
+        for i in 0..<13 { #expect(abs(Double(a[i]) - ref[i]) < 5e-7) }
+        var b: [Float] = [0.5, -1, 2]
+        b.withUnsafeMutableBufferPointer { vexp($0.baseAddress!, $0.baseAddress!, count: 3) }
+        #expect(abs(b[2] - expf(2)) / expf(2) < 5e-7)
+    }
+
+    /// GEMM through OpenBLAS against a triple loop, with transposes and strides.
+    @Test func gemmMatchesNaive() {
+        var g = SeededGenerator(seed: 2)
+        let m = 7, n = 5, k = 9
+        let a = (0..<(k * m)).map { _ in g.nextGaussian() }  // stored [k, m] → used transposed
+        let b = (0..<(k * n)).map { _ in g.nextGaussian() }  // [k, n]
+        var c = [Float](repeating: 1, count: m * n)
+        gemm(.transpose, .none, m: m, n: n, k: k, alpha: 2, a, lda: m, b, ldb: n, beta: 0.5, &c, ldc: n)
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Float = 0
+                for p in 0..<k { s += a[p * m + i] * b[p * n + j] }
+                #expect(abs(c[i * n + j] - (2 * s + 0.5)) < 1e-4)
+            }
+        }
+    }
+}
