@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "ASRCore", "_TestSupport"]),
         .testTarget(
             name: "FeaturesTests", dependencies: ["Features", "AudioIO", "ASRCore", "_TestSupport"],
-            exclude: ["Fixtures"]),
+            exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], swiftSettings: optimized),
