@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test bench fixtures demo clean
+.PHONY: deps deps-python build test bench fixtures demo clean
 
 ## deps: install the Debian packages the build, tests and demo need (root or sudo).
 deps:
@@ -22,8 +22,14 @@ build: deps
 test: deps
 	$(SWIFT) test
 
-## bench: side-by-side benchmarks against the reference tools (makes a venv under .venv-bench).
-bench: deps build
+## deps-python: what the Python peers need (venv); only bench and fixtures use Python.
+deps-python:
+	@command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip; }
+
+## bench: side-by-side benchmarks against the reference tools (makes the venv .venv-py).
+bench: deps deps-python build
 	scripts/bench/run.sh
 
 ## demo: the pipeline as far as it exists today: synthesize speech, compute features.
@@ -34,8 +40,9 @@ demo: build
 	.build/release/asr features exp/demo/digits.wav --sample-rate 16000 --type mfcc --deltas 2 --cmvn utterance --out exp/demo/digits-mfcc.npy
 
 ## fixtures: regenerate the committed reference fixtures (needs PyPI).
-fixtures:
+fixtures: deps deps-python
 	scripts/fixtures/features/make.sh
+	scripts/fixtures/torch/make.sh
 
 clean:
 	rm -rf .build

@@ -60,7 +60,7 @@ let package = Package(
             ]),
 
         // MARK: Benchmarks (driven by scripts/bench; not shipped)
-        .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "AudioIO", "Features", "CTC", "Decoding"]),
+        .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "AudioIO", "Features", "CTC", "Decoding", "NN"]),
 
         // MARK: Tests
         .target(name: "_TestSupport", dependencies: ["ASRCore"], path: "Sources/_TestSupport"),

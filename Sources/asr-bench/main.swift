@@ -11,6 +11,7 @@ import CTC
 import Decoding
 import Features
 import Foundation
+import NN
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("asr-bench: \(message)\n".utf8))
@@ -125,6 +126,51 @@ case "kernels":
     rows["sigmoid_simd"] = median(time(reps) { y = x; y.withUnsafeMutableBufferPointer { vsigmoid($0.baseAddress!, count: n) } })
     rows["copy_only"] = median(time(reps) { y = x; y[0] += 1 })
     print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "kernels", "ns_per_value": rows]), as: UTF8.self))
+case "lstm":
+    // One training step (forward + backward + Adam) of a stacked BiLSTM on random
+    // inputs with loss = Σ logits ⊙ R (dLogits = R), as the PyTorch peer does.
+    let T = Int(opts["T"] ?? "300")!, B = Int(opts["B"] ?? "16")!, D = Int(opts["D"] ?? "80")!
+    let H = Int(opts["H"] ?? "256")!, L = Int(opts["layers"] ?? "3")!, V = Int(opts["V"] ?? "30")!
+    let reps = Int(opts["reps"] ?? "5")!, threads = Int(opts["threads"] ?? "1")!
+    let mode = opts["mode"] ?? "directions"  // directions: 2 threads over directions, BLAS 1; blas: BLAS threads
+    var mo = ModelOptions()
+    mo.hiddenSize = H; mo.numLayers = L; mo.dropout = 0; mo.cell = CellType(rawValue: opts["cell"] ?? "lstm")!
+    let model = AcousticModel(inputSize: D, outputSize: V, options: mo)
+    model.parallelDirections = threads > 1 && mode == "directions"
+    BLASThreads.set(mode == "blas" ? threads : 1)
+    let optimizer = Optimizer(parameters: model.parameters, options: OptimizerOptions())
+    var g = SeededGenerator(seed: 1)
+    let x = SequenceBatch(data: Matrix(rows: T * B, cols: D, storage: (0..<(T * B * D)).map { _ in g.nextGaussian() }),
+                          frames: T, batch: B, lengths: [Int](repeating: T, count: B))
+    let R = Matrix(rows: T * B, cols: V, storage: (0..<(T * B * V)).map { _ in g.nextGaussian() * 1e-3 })
+    func step() {
+        _ = model.forward(x, training: true)
+        model.zeroGrad()
+        model.backward(R)
+        optimizer.update(learningRate: 1e-4)
+    }
+    step()
+    let times = time(reps) { step() }
+    // GEMM FLOPs of one step: forward (input + recurrent projections, fc) and 2× for backward.
+    let G = (mo.cell == .lstm ? 4 : 3) * H
+    var flops = 0.0
+    for l in 0..<L {
+        let din = l == 0 ? D : 2 * H
+        flops += 2 * 2 * Double(T * B) * Double(G) * Double(din + H)  // two directions
+    }
+    flops += 2 * Double(T * B) * Double(2 * H * V)
+    flops *= 3
+    let json: [String: Any] = ["case": "lstm", "times_ms": times, "gflop_per_step": flops / 1e9, "threads": threads, "mode": mode]
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+case "sgemm":
+    // Peak single-precision GEMM rate of this machine through OpenBLAS, GFLOP/s.
+    let n = Int(opts["n"] ?? "1024")!, threads = Int(opts["threads"] ?? "1")!
+    BLASThreads.set(threads)
+    let a = [Float](repeating: 1.0001, count: n * n), b = [Float](repeating: 0.9999, count: n * n)
+    var c = [Float](repeating: 0, count: n * n)
+    let times = time(Int(opts["reps"] ?? "10")!) { gemm(.none, .none, m: n, n: n, k: n, a, lda: n, b, ldb: n, beta: 0, &c, ldc: n) }
+    let best = times.min()!
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "sgemm", "times_ms": times, "gflops": 2 * Double(n * n * n) / best / 1e6, "threads": threads]), as: UTF8.self))
 default:
     fail("unknown benchmark \(command)")
 }

@@ -1,26 +1,14 @@
 #!/usr/bin/env bash
 # make bench: build release binaries, make (or reuse) the reference-tool
-# virtualenv, synthesize the benchmark audio, and run every case of ours and
+# virtualenv (scripts/python/venv.sh), synthesize the benchmark audio, and run every case of ours and
 # its peer alternately in the same run. Report: bench-out/BENCHMARKS.md, copied
 # to docs/BENCHMARKS.md.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-venv="$root/.venv-bench"
 out="$root/bench-out"
 mkdir -p "$out"
-
-python=${PYTHON:-python3}
-if [ ! -x "$venv/bin/python" ]; then
-  "$python" -m venv "$venv" 2>/dev/null || { echo "python3 -m venv failed: install python3-venv" >&2; exit 1; }
-fi
-stamp="$venv/.requirements.sha"
-want="$(sha256sum scripts/bench/requirements.txt | cut -d' ' -f1)"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  "$venv/bin/pip" install -q --upgrade pip
-  "$venv/bin/pip" install -q -r scripts/bench/requirements.txt
-  echo "$want" > "$stamp"
-fi
+python="$("$root/scripts/python/venv.sh")"
 
 swift build -c release --product asr-bench >/dev/null
 swift build -c release --product asr >/dev/null
@@ -37,6 +25,6 @@ if [ ! -f "$out/speech60s.wav" ]; then
 fi
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
-"$venv/bin/python" scripts/bench/bench.py --bin "$root/.build/release/asr-bench" --out "$out" "$@"
+"$python" scripts/bench/bench.py --bin "$root/.build/release/asr-bench" --out "$out" "$@"
 cp "$out/BENCHMARKS.md" "$root/docs/BENCHMARKS.md"
 echo "report: docs/BENCHMARKS.md"
