@@ -69,9 +69,9 @@ let package = Package(
         .testTarget(
             name: "FeaturesTests", dependencies: ["Features", "AudioIO", "ASRCore", "_TestSupport"],
             exclude: ["Fixtures"], swiftSettings: optimized),
-        .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"]),
+        .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], swiftSettings: optimized),
+        .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "CLITests", dependencies: ["asr", "ASRCore", "_TestSupport"]),
     ]
 )

@@ -148,35 +148,61 @@ private func ctcUtterance(_ z: UnsafePointer<Float>, _ g: UnsafeMutablePointer<F
     var ext = [Int](repeating: blank, count: S)
     for i in 0..<L { ext[2 * i + 1] = labels[i] }
     // Log-softmax of each frame, written into the gradient rows (they become y − occupancy later).
-    var lse = [Float](repeating: 0, count: T)
     for t in 0..<T {
         let row = g + (t * B + b) * V
         let src = z + (t * B + b) * V
         for v in 0..<V { row[v] = src[v] }
-        lse[t] = logSoftmaxInPlace(row, count: V)
+        logSoftmaxInPlace(row, count: V)
     }
-    // Emission log-probs of the extended labels: e[t·S + s].
-    var e = [Float](repeating: 0, count: T * S)
+    // Emission log-probs of the extended labels: e[t·S + s]. The recursions run in
+    // Double: over hundreds of frames Float log-space sums drift by ~1e-5 relative.
+    var e = [Double](repeating: 0, count: T * S)
     for t in 0..<T {
         let row = g + (t * B + b) * V
-        for s in 0..<S { e[t * S + s] = row[ext[s]] }
+        for s in 0..<S { e[t * S + s] = Double(row[ext[s]]) }
     }
-    let ninf = -Float.infinity
-    var alpha = [Float](repeating: ninf, count: T * S)
-    var beta = [Float](repeating: ninf, count: T * S)
+    let ninf = -Double.infinity
+    var alpha = [Double](repeating: ninf, count: T * S)
+    var beta = [Double](repeating: ninf, count: T * S)
     // Can state s skip from s − 2 (a label different from the previous label)?
     var canSkip = [Bool](repeating: false, count: S)
     for s in 2..<max(S, 2) where ext[s] != blank && ext[s] != ext[s - 2] { canSkip[s] = true }
     alpha[0] = e[0]
     if S > 1 { alpha[1] = e[1] }
+    // Each frame sums in linear space relative to the previous frame's maximum
+    // (one exp and one log per state instead of two logAdds); a frame holding a
+    // state more than 700 nats below that maximum (exp would underflow) falls
+    // back to exact log-space additions.
+    var lin = [Double](repeating: 0, count: S)
     for t in 1..<max(T, 1) {
         // States that can still reach the end, and be reached from the start.
         let start = max(0, S - 2 * (T - t)), end = min(S, 2 * (t + 1))
-        for s in start..<end {
-            var a = alpha[(t - 1) * S + s]
-            if s >= 1 { a = logAdd(a, alpha[(t - 1) * S + s - 1]) }
-            if canSkip[s] { a = logAdd(a, alpha[(t - 1) * S + s - 2]) }
-            alpha[t * S + s] = a == ninf ? ninf : a + e[t * S + s]
+        let lo = max(0, start - 2)
+        let prev = (t - 1) * S
+        var m = ninf
+        for s in lo..<end { m = max(m, alpha[prev + s]) }
+        var exact = m == ninf
+        if !exact {
+            for s in lo..<end {
+                let d = alpha[prev + s] - m
+                if d < -700 && d != ninf { exact = true; break }
+                lin[s] = exp(d)
+            }
+        }
+        if exact {
+            for s in start..<end {
+                var a = alpha[prev + s]
+                if s >= 1 { a = logAddD(a, alpha[prev + s - 1]) }
+                if canSkip[s] { a = logAddD(a, alpha[prev + s - 2]) }
+                alpha[t * S + s] = a == ninf ? ninf : a + e[t * S + s]
+            }
+        } else {
+            for s in start..<end {
+                var sum = lin[s]
+                if s >= 1 { sum += lin[s - 1] }
+                if canSkip[s] { sum += lin[s - 2] }
+                alpha[t * S + s] = sum > 0 ? m + log(sum) + e[t * S + s] : ninf
+            }
         }
     }
     // β_t(s): log p(rest | in state s at t), excluding t's emission.
@@ -185,26 +211,55 @@ private func ctcUtterance(_ z: UnsafePointer<Float>, _ g: UnsafeMutablePointer<F
     var t = T - 2
     while t >= 0 {
         let start = max(0, S - 2 * (T - t)), end = min(S, 2 * (t + 1))
-        for s in start..<end {
-            var v = beta[(t + 1) * S + s] + e[(t + 1) * S + s]
-            if s + 1 < S { v = logAdd(v, beta[(t + 1) * S + s + 1] + e[(t + 1) * S + s + 1]) }
-            if s + 2 < S && canSkip[s + 2] { v = logAdd(v, beta[(t + 1) * S + s + 2] + e[(t + 1) * S + s + 2]) }
-            beta[t * S + s] = v
+        let hi = min(S, end + 2)
+        let next = (t + 1) * S
+        // lin[s] = exp(β_{t+1}(s) + e_{t+1}(s) − m), same fallback rule as alpha.
+        var m = ninf
+        for s in start..<hi { m = max(m, beta[next + s] + e[next + s]) }
+        var exact = m == ninf
+        if !exact {
+            for s in start..<hi {
+                let d = beta[next + s] + e[next + s] - m
+                if d < -700 && d != ninf { exact = true; break }
+                lin[s] = exp(d)
+            }
+        }
+        if exact {
+            for s in start..<end {
+                var v = beta[next + s] + e[next + s]
+                if s + 1 < S { v = logAddD(v, beta[next + s + 1] + e[next + s + 1]) }
+                if s + 2 < S && canSkip[s + 2] { v = logAddD(v, beta[next + s + 2] + e[next + s + 2]) }
+                beta[t * S + s] = v
+            }
+        } else {
+            for s in start..<end {
+                var sum = lin[s]
+                if s + 1 < hi { sum += lin[s + 1] }
+                if s + 2 < hi && canSkip[s + 2] { sum += lin[s + 2] }
+                beta[t * S + s] = sum > 0 ? m + log(sum) : ninf
+            }
         }
         t -= 1
     }
     var logLik = alpha[(T - 1) * S + S - 1]
-    if S > 1 { logLik = logAdd(logLik, alpha[(T - 1) * S + S - 2]) }
+    if S > 1 { logLik = logAddD(logLik, alpha[(T - 1) * S + S - 2]) }
     if logLik == ninf { return .infinity }
     // Gradient: y_tk − Σ_{s: l'_s = k} exp(α_t(s) + β_t(s) − log p).
     for t in 0..<T {
         let row = g + (t * B + b) * V
-        for v in 0..<V { row[v] = expf(row[v]) }
+        vexp(row, row, count: V)
         for s in 0..<S {
             let a = alpha[t * S + s], bb = beta[t * S + s]
             if a == ninf || bb == ninf { continue }
-            row[ext[s]] -= expf(a + bb - logLik)
+            row[ext[s]] -= Float(exp(a + bb - logLik))
         }
     }
-    return -logLik
+    return Float(-logLik)
+}
+
+@inline(__always)
+func logAddD(_ a: Double, _ b: Double) -> Double {
+    if a == -.infinity { return b }
+    if b == -.infinity { return a }
+    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b))
 }

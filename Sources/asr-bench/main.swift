@@ -19,6 +19,9 @@ func fail(_ message: String) -> Never {
 }
 
 var args = Array(CommandLine.arguments.dropFirst())
+if let i = args.firstIndex(of: "--threads"), i + 1 < args.count, let n = Int(args[i + 1]) {
+    Parallelism.maxThreads = n
+}
 guard let command = args.first else { fail("usage: asr-bench features --wav W --type fbank|mfcc [--mel-bins N] --reps K [--out F]") }
 args.removeFirst()
 var opts: [String: String] = [:]
@@ -171,6 +174,23 @@ case "sgemm":
     let times = time(Int(opts["reps"] ?? "10")!) { gemm(.none, .none, m: n, n: n, k: n, a, lda: n, b, ldb: n, beta: 0, &c, ldc: n) }
     let best = times.min()!
     print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "sgemm", "times_ms": times, "gflops": 2 * Double(n * n * n) / best / 1e6, "threads": threads]), as: UTF8.self))
+case "export-model":
+    // Writes a small random BiLSTM/GRU as model.safetensors with an input and our
+    // logits, so scripts/fixtures/torch can load it into torch.nn.LSTM/GRU + Linear
+    // and check the forward pass.
+    guard let dir = opts["dir"] else { fail("--dir is required") }
+    var mo = ModelOptions()
+    mo.cell = CellType(rawValue: opts["cell"] ?? "lstm")!
+    mo.hiddenSize = 8; mo.numLayers = 2; mo.dropout = 0; mo.seed = 123
+    let model = AcousticModel(inputSize: 5, outputSize: 7, options: mo)
+    let T = 9, B = 2
+    var g = SeededGenerator(seed: 5)
+    let x = Matrix(rows: T * B, cols: 5, storage: (0..<(T * B * 5)).map { _ in g.nextGaussian() })
+    let y = model.forward(SequenceBatch(data: x, frames: T, batch: B, lengths: [T, T]), training: false)
+    try! model.saveWeights(to: dir + "/model.safetensors", metadata: ["cell": mo.cell.rawValue, "hidden_size": "8", "num_layers": "2"])
+    try! NPY.write(x, to: dir + "/input.npy")
+    try! NPY.write(y.data, to: dir + "/logits.npy")
+    print("{\"case\": \"export-model\"}")
 default:
     fail("unknown benchmark \(command)")
 }
