@@ -9,6 +9,8 @@ public struct BeamSearchOptions: Codable, Equatable, Sendable, DefaultConstructi
     public var tokenTopK = 32
     /// Tokens below this log-probability (natural log) are not tried; −∞ = all.
     public var tokenMinLogProb: Float = -12
+    /// Prefixes scoring below the frame's best + this (natural log) are dropped; −∞ = off.
+    public var beamPruneLogProb: Float = -10
     /// A frame whose blank probability is at least this only extends prefixes
     /// by blank and repeats (no new tokens); > 1 = never skip.
     public var blankSkipThreshold: Float = 0.9999
@@ -30,6 +32,7 @@ public struct BeamSearchOptions: Codable, Equatable, Sendable, DefaultConstructi
         o.tokenTopK = 0
         o.tokenMinLogProb = -.infinity
         o.blankSkipThreshold = 2
+        o.beamPruneLogProb = -.infinity
         return o
     }
 }
@@ -62,101 +65,109 @@ public struct PrefixBeamDecoder: CTCDecoding {
         self.hotwords = hotwords
     }
 
-    struct Node {
-        var parent: Int32
-        var token: Int32
-        var length: Int32
-        /// LM context after the last completed unit, its cumulative log-prob, units scored.
-        var lmState: [Int32]
-        var lmScore: Float
-        var units: Int32
-        /// Node where the current (unfinished) word starts, word mode.
-        var wordStart: Int32
-        var hotState: Int32
-        var hotScore: Float
-    }
-
     public func decode(_ x: Matrix) -> [Hypothesis] {
         let T = x.rows, V = x.cols
         let blank = options.blank
         let ninf = -Float.infinity
         let alpha = lm == nil ? 0 : options.lmWeight
         let beta = lm == nil ? 0 : options.lengthBonus
-        var nodes: [Node] = [Node(parent: -1, token: -1, length: 0, lmState: lm?.initialState ?? [], lmScore: 0,
-                                  units: 0, wordStart: 0, hotState: 0, hotScore: 0)]
-        var children: [Int: Int32] = [:]  // (parent << 20 | token) → child
+        // The prefix trie, as parallel arrays indexed by node (0 = empty prefix).
+        var parent: [Int32] = [-1], token: [Int32] = [-1]
+        var lmScore: [Float] = [0], units: [Int32] = [0], wordStart: [Int32] = [0]
+        var hotState: [Int32] = [0], hotScore: [Float] = [0]
+        var lmStates: [[Int32]] = [lm?.initialState ?? []]
+        var children = IntTable()  // (parent << 20 | token) → child
+        // Per-frame accumulators, indexed by node; `stamp` marks nodes touched this frame.
+        var nextPb: [Float] = [ninf], nextPnb: [Float] = [ninf], stamp: [Int32] = [-1]
+        var touched: [Int32] = []
 
         func tokenString(_ t: Int) -> String { t < tokens.count ? tokens[t] : "#\(t)" }
 
         func wordString(from start: Int32, to end: Int32) -> String {
             var ids: [Int32] = []
             var n = end
-            while n != start && n > 0 { ids.append(nodes[Int(n)].token); n = nodes[Int(n)].parent }
+            while n != start && n > 0 { ids.append(token[Int(n)]); n = parent[Int(n)] }
             return ids.reversed().map { tokenString(Int($0)) }.joined()
         }
 
-        func child(_ parent: Int32, _ token: Int) -> Int32 {
-            let key = Int(parent) << 20 | token
-            if let c = children[key] { return c }
-            let p = nodes[Int(parent)]
-            var n = Node(parent: parent, token: Int32(token), length: p.length + 1, lmState: p.lmState,
-                         lmScore: p.lmScore, units: p.units, wordStart: p.wordStart, hotState: p.hotState, hotScore: p.hotScore)
-            let id = Int32(nodes.count)
+        func child(_ p: Int32, _ tok: Int) -> Int32 {
+            let key = Int(p) << 20 | tok
+            if let c = children.get(key) { return c }
+            let pi = Int(p)
+            let id = Int32(parent.count)
+            var score = lmScore[pi], count = units[pi], start = wordStart[pi], state = lmStates[pi]
+            var hs = hotState[pi], hb = hotScore[pi]
             if let hw = hotwords {
-                let (s, bonus) = hw.step(Int(p.hotState), token: token)
-                n.hotState = Int32(s)
-                n.hotScore += bonus
+                let (st, bonus) = hw.step(Int(hs), token: tok)
+                hs = Int32(st)
+                hb += bonus
             }
             if lmUnit == .token || separator == nil {
                 if let lm {
-                    let (lp, next) = lm.score(p.lmState, unit: tokenString(token))
-                    n.lmScore += lp
-                    n.lmState = next
+                    let (lp, next) = lm.score(state, unit: tokenString(tok))
+                    score += lp
+                    state = next
                 }
-                n.units += 1
-            } else if token == separator! {
-                let word = wordString(from: p.wordStart, to: parent)
+                count += 1
+            } else if tok == separator! {
+                let word = wordString(from: start, to: p)
                 if !word.isEmpty {
                     if let lm {
-                        let (lp, next) = lm.score(p.lmState, unit: word)
-                        n.lmScore += lp
-                        n.lmState = next
+                        let (lp, next) = lm.score(state, unit: word)
+                        score += lp
+                        state = next
                     }
-                    n.units += 1
+                    count += 1
                 }
-                n.wordStart = id
+                start = id
             }
-            nodes.append(n)
-            children[key] = id
+            parent.append(p); token.append(Int32(tok)); lmScore.append(score); units.append(count)
+            wordStart.append(start); hotState.append(hs); hotScore.append(hb); lmStates.append(state)
+            nextPb.append(ninf); nextPnb.append(ninf); stamp.append(-1)
+            children.set(key, id)
             return id
         }
 
-        func rank(_ node: Int32, _ pb: Float, _ pnb: Float) -> Float {
-            let n = nodes[Int(node)]
-            return logAdd(pb, pnb) + alpha * n.lmScore + beta * Float(n.units) + n.hotScore
+        @inline(__always) func rank(_ node: Int32, _ pb: Float, _ pnb: Float) -> Float {
+            let n = Int(node)
+            return logAdd(pb, pnb) + alpha * lmScore[n] + beta * Float(units[n]) + hotScore[n]
         }
 
-        // Beam: parallel arrays of node, pb, pnb.
         var beam: [(node: Int32, pb: Float, pnb: Float)] = [(0, 0, ninf)]
-        var next: [Int32: (pb: Float, pnb: Float)] = [:]
         var candidates: [(token: Int, lp: Float)] = []
         candidates.reserveCapacity(V)
+        var scored: [(entry: (node: Int32, pb: Float, pnb: Float), score: Float)] = []
         let topK = options.tokenTopK > 0 ? min(options.tokenTopK, V - 1) : V - 1
         let skipLog = options.blankSkipThreshold <= 1 ? logf(options.blankSkipThreshold) : Float.infinity
 
         x.storage.withUnsafeBufferPointer { buf in
             for t in 0..<T {
+                let frame = Int32(t)
                 let row = buf.baseAddress! + t * V
                 let lpBlank = row[blank]
-                next.removeAll(keepingCapacity: true)
-                func add(_ node: Int32, pb: Float, pnb: Float) {
-                    if let e = next[node] { next[node] = (logAdd(e.pb, pb), logAdd(e.pnb, pnb)) } else { next[node] = (pb, pnb) }
+                touched.removeAll(keepingCapacity: true)
+                @inline(__always) func add(_ node: Int32, pb: Float, pnb: Float) {
+                    let n = Int(node)
+                    if stamp[n] == frame {
+                        nextPb[n] = logAdd(nextPb[n], pb)
+                        nextPnb[n] = logAdd(nextPnb[n], pnb)
+                    } else {
+                        stamp[n] = frame
+                        nextPb[n] = pb
+                        nextPnb[n] = pnb
+                        touched.append(node)
+                    }
                 }
                 // Candidate tokens of this frame.
                 candidates.removeAll(keepingCapacity: true)
-                let skip = lpBlank >= skipLog
-                if !skip {
-                    for v in 0..<V where v != blank && row[v] >= options.tokenMinLogProb { candidates.append((v, row[v])) }
+                if lpBlank < skipLog {
+                    var best = blank
+                    for v in 0..<V {
+                        if row[v] > row[best] { best = v }
+                        if v != blank && row[v] >= options.tokenMinLogProb { candidates.append((v, row[v])) }
+                    }
+                    // The frame's most probable token is always tried, whatever the threshold.
+                    if best != blank && row[best] < options.tokenMinLogProb { candidates.append((best, row[best])) }
                     if candidates.count > topK {
                         candidates.sort { $0.lp > $1.lp }
                         candidates.removeLast(candidates.count - topK)
@@ -165,56 +176,60 @@ public struct PrefixBeamDecoder: CTCDecoding {
                 for (node, pb, pnb) in beam {
                     let total = logAdd(pb, pnb)
                     add(node, pb: total + lpBlank, pnb: ninf)
-                    let last = Int(nodes[Int(node)].token)
-                    if node != 0 && last >= 0 {
-                        // Repeat collapses into the same prefix (always considered, even on skipped frames).
+                    let last = Int(token[Int(node)])
+                    if node != 0 {
+                        // A repeat collapses into the same prefix (also on skipped frames).
                         add(node, pb: ninf, pnb: pnb + row[last])
                     }
                     for (c, lp) in candidates {
-                        if c == last && node != 0 {
-                            let ch = child(node, c)
-                            add(ch, pb: ninf, pnb: pb + lp)
-                        } else {
-                            let ch = child(node, c)
-                            add(ch, pb: ninf, pnb: total + lp)
-                        }
+                        let ch = child(node, c)
+                        // After a non-blank, the same token again only continues (above);
+                        // a new copy needs a blank in between.
+                        add(ch, pb: ninf, pnb: (c == last && node != 0 ? pb : total) + lp)
                     }
                 }
-                // Keep the best beamWidth prefixes.
-                var entries = next.map { (node: $0.key, pb: $0.value.pb, pnb: $0.value.pnb) }
-                if entries.count > options.beamWidth {
-                    var scored = entries.map { ($0, rank($0.node, $0.pb, $0.pnb)) }
-                    scored.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0.node < $1.0.node) }
-                    entries = scored.prefix(options.beamWidth).map { $0.0 }
+                // Keep the best beamWidth prefixes, then drop those far below the best.
+                scored.removeAll(keepingCapacity: true)
+                for node in touched {
+                    let n = Int(node)
+                    scored.append(((node, nextPb[n], nextPnb[n]), rank(node, nextPb[n], nextPnb[n])))
                 }
-                beam = entries
+                if scored.count > options.beamWidth {
+                    keepBest(&scored, options.beamWidth)
+                }
+                if options.beamPruneLogProb > -.infinity {
+                    var top = -Float.infinity
+                    for e in scored { top = max(top, e.score) }
+                    scored.removeAll { $0.score < top + options.beamPruneLogProb }
+                }
+                beam = scored.map(\.entry)
             }
         }
 
         // Finish: score the trailing word and </s>, then rank.
-        var finals: [(node: Int32, acoustic: Float, lmScore: Float, units: Int32, score: Float)] = []
+        var finals: [(node: Int32, acoustic: Float, lmScore: Float, score: Float)] = []
         for (node, pb, pnb) in beam {
-            let n = nodes[Int(node)]
-            var lmScore = n.lmScore, units = n.units, state = n.lmState
+            let n = Int(node)
+            var score = lmScore[n], count = units[n], state = lmStates[n]
             if lmUnit == .word, let sep = separator {
-                let lastIsSep = node != 0 && Int(n.token) == sep
+                let lastIsSep = node != 0 && Int(token[n]) == sep
                 if !lastIsSep {
-                    let word = wordString(from: n.wordStart, to: node)
+                    let word = wordString(from: wordStart[n], to: node)
                     if !word.isEmpty {
-                        if let lm { let (lp, s) = lm.score(state, unit: word); lmScore += lp; state = s }
-                        units += 1
+                        if let lm { let (lp, s) = lm.score(state, unit: word); score += lp; state = s }
+                        count += 1
                     }
                 }
             }
-            if let lm { lmScore += lm.finalScore(state) }
+            if let lm { score += lm.finalScore(state) }
             let acoustic = logAdd(pb, pnb)
-            finals.append((node, acoustic, lmScore, units, acoustic + alpha * lmScore + beta * Float(units) + n.hotScore))
+            finals.append((node, acoustic, score, acoustic + alpha * score + beta * Float(count) + hotScore[n]))
         }
         finals.sort { $0.score > $1.score || ($0.score == $1.score && $0.node < $1.node) }
         return finals.prefix(max(options.nbest, 1)).map { f in
             var ids: [Int] = []
             var n = f.node
-            while n > 0 { ids.append(Int(nodes[Int(n)].token)); n = nodes[Int(n)].parent }
+            while n > 0 { ids.append(Int(token[Int(n)])); n = parent[Int(n)] }
             ids.reverse()
             return Hypothesis(tokens: ids, score: f.score, acousticScore: f.acoustic, lmScore: f.lmScore,
                               spans: alignTokens(ids, logProbs: x, blank: blank))
@@ -227,4 +242,78 @@ func logAdd(_ a: Float, _ b: Float) -> Float {
     if a == -.infinity { return b }
     if b == -.infinity { return a }
     return a > b ? a + log1pf(expf(b - a)) : b + log1pf(expf(a - b))
+}
+
+/// Keeps the `k` highest-scoring entries (ties: lower node id first), in no
+/// particular order: a quickselect, O(n) on average.
+func keepBest(_ a: inout [(entry: (node: Int32, pb: Float, pnb: Float), score: Float)], _ k: Int) {
+    @inline(__always) func better(_ x: Int, _ y: Int) -> Bool {
+        a[x].score > a[y].score || (a[x].score == a[y].score && a[x].entry.node < a[y].entry.node)
+    }
+    var lo = 0, hi = a.count - 1
+    while lo < hi {
+        // Median-of-three pivot moved to hi.
+        let mid = (lo + hi) / 2
+        if better(mid, lo) { a.swapAt(mid, lo) }
+        if better(hi, lo) { a.swapAt(hi, lo) }
+        if better(mid, hi) { a.swapAt(mid, hi) }
+        var store = lo
+        for i in lo..<hi where better(i, hi) {
+            a.swapAt(i, store)
+            store += 1
+        }
+        a.swapAt(store, hi)
+        if store == k - 1 || store == k { break }
+        if store < k { lo = store + 1 } else { hi = store - 1 }
+    }
+    a.removeLast(a.count - k)
+}
+
+/// A small open-addressing hash map Int → Int32 (keys ≥ 0), much faster than
+/// Dictionary's seeded SipHash for the decoder's child lookups.
+struct IntTable {
+    private var keys: [Int]
+    private var values: [Int32]
+    private var count = 0
+    private var mask: Int
+
+    init(capacity: Int = 1024) {
+        var c = 16
+        while c < capacity * 2 { c <<= 1 }
+        keys = [Int](repeating: -1, count: c)
+        values = [Int32](repeating: 0, count: c)
+        mask = c - 1
+    }
+
+    @inline(__always) private func slot(_ key: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+    }
+
+    @inline(__always) func get(_ key: Int) -> Int32? {
+        var i = slot(key)
+        while true {
+            let k = keys[i]
+            if k == key { return values[i] }
+            if k == -1 { return nil }
+            i = (i + 1) & mask
+        }
+    }
+
+    mutating func set(_ key: Int, _ value: Int32) {
+        if (count + 1) * 2 > keys.count { grow() }
+        var i = slot(key)
+        while keys[i] != -1 && keys[i] != key { i = (i + 1) & mask }
+        if keys[i] == -1 { count += 1 }
+        keys[i] = key
+        values[i] = value
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values
+        keys = [Int](repeating: -1, count: oldKeys.count * 2)
+        values = [Int32](repeating: 0, count: oldKeys.count * 2)
+        mask = keys.count - 1
+        count = 0
+        for (i, k) in oldKeys.enumerated() where k != -1 { set(k, oldValues[i]) }
+    }
 }

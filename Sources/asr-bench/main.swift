@@ -107,6 +107,7 @@ case "beam":
     o.tokenTopK = Int(opts["topk"] ?? "0")!
     o.tokenMinLogProb = Float(opts["min-logp"] ?? "-5")!
     o.blankSkipThreshold = Float(opts["skip"] ?? "2")!
+    o.beamPruneLogProb = Float(opts["beam-prune"] ?? "-10")!
     let decoder: any CTCDecoding = opts["greedy"] != nil ? GreedyDecoder() : PrefixBeamDecoder(options: o)
     let utts = (0..<N).map { n in Matrix(rows: T, cols: V, storage: Array(all.storage[(n * T * V)..<((n + 1) * T * V)])) }
     var hyps: [[Int]] = utts.map { decoder.decode($0)[0].tokens }
