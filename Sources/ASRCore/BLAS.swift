@@ -30,3 +30,9 @@ public enum BLASThreads {
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     public static var current: Int { Int(openblas_get_num_threads()) }
 }
+
+extension BLASThreads {
+    /// The kernel family OpenBLAS chose (e.g. "Haswell", "Cooperlake"); the
+    /// `OPENBLAS_CORETYPE` environment variable overrides its detection.
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+}

@@ -164,7 +164,10 @@ case "lstm":
     }
     flops += 2 * Double(T * B) * Double(2 * H * V)
     flops *= 3
-    let json: [String: Any] = ["case": "lstm", "times_ms": times, "gflop_per_step": flops / 1e9, "threads": threads, "mode": mode]
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let json: [String: Any] = ["case": "lstm", "times_ms": times, "gflop_per_step": flops / 1e9, "threads": threads, "mode": mode,
+                               "max_rss_mb": Double(usage.ru_maxrss) / 1024]
     print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
 case "sgemm":
     // Peak single-precision GEMM rate of this machine through OpenBLAS, GFLOP/s.
@@ -174,7 +177,7 @@ case "sgemm":
     var c = [Float](repeating: 0, count: n * n)
     let times = time(Int(opts["reps"] ?? "10")!) { gemm(.none, .none, m: n, n: n, k: n, a, lda: n, b, ldb: n, beta: 0, &c, ldc: n) }
     let best = times.min()!
-    print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "sgemm", "times_ms": times, "gflops": 2 * Double(n * n * n) / best / 1e6, "threads": threads]), as: UTF8.self))
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "sgemm", "times_ms": times, "gflops": 2 * Double(n * n * n) / best / 1e6, "threads": threads, "core": BLASThreads.coreName]), as: UTF8.self))
 case "export-model":
     // Writes a small random BiLSTM/GRU as model.safetensors with an input and our
     // logits, so scripts/fixtures/torch can load it into torch.nn.LSTM/GRU + Linear

@@ -2,6 +2,7 @@ import ArgumentParser
 
 @main
 struct ASR: ParsableCommand {
+
     static let configuration = CommandConfiguration(
         commandName: "asr",
         abstract: "Train and use speech recognizers on a CPU: audio → features → BiLSTM → CTC.",

@@ -40,8 +40,9 @@ def timed(fn, reps):
 
 
 class Case:
-    def __init__(self, name, shape, threads, ours, peers):
+    def __init__(self, name, shape, threads, ours, peers, rounds=None, reps=None):
         self.name, self.shape, self.threads, self.ours, self.peers = name, shape, threads, ours, peers
+        self.rounds, self.reps = rounds, reps
 
 
 def ours_features(args, wav, ftype, bins):
@@ -131,7 +132,196 @@ def build_cases(args):
             ("python_speech_features", psf_features(wav, ftype, bins),
              not_comparable("different definition: no Kaldi povey window, dither or energy")),
         ]))
+    for (T, B, V, L) in [(200, 16, 30, 40), (200, 16, 4000, 40), (1000, 8, 30, 100)]:
+        prefix, logits, targets = ctc_inputs(args, T, B, V, L, seed=T + V)
+        for th in (1, 2):
+            cases.append(Case("CTC loss fwd+bwd", f"T={T} B={B} V={V} L={L}", th, ours_ctc(args, prefix, T, B, V, L, th), [
+                ("torch.nn.functional.ctc_loss", torch_ctc(logits, targets, th), agree_losses(1e-5))]))
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    variants = [False] + ([True] if core else [])
+    for shape in [(300, 16, 80, 256, 3, 30), (150, 32, 80, 128, 2, 30)]:
+        T, B, D, H, L, V = shape
+        for unset in variants:
+            for th in (1, 2):
+                label = "BiLSTM train step" + (" (OPENBLAS_CORETYPE unset)" if unset else "")
+                cases.append(Case(label, f"{L}×BiLSTM H={H}, D={D}, V={V}, B={B}, T={T}", th,
+                                  ours_lstm(args, shape, th, unset),
+                                  [("torch.nn.LSTM + Adam", torch_lstm(shape, th), not_comparable("random weights; numerics: fixtures"))],
+                                  rounds=3, reps=3))
+    for beam in (16, 64):
+        path, utts = beam_inputs(args, 500, 30, 20, seed=beam)
+        labels = beam_labels(30)
+        cases.append(Case("prefix beam search", f"beam {beam}, 20 utts × T=500, V=30", 1,
+                          ours_beam(args, path, 500, beam, labels),
+                          [("pyctcdecode", pyctc_beam(utts, beam, labels), agree_beam(utts, labels))]))
+    path, utts = beam_inputs(args, 500, 4000, 2, seed=7)
+    labels = beam_labels(4000)
+    cases.append(Case("prefix beam search", "Mandarin V=4000, beam 16, 2 utts × T=500 (15 s at 30 ms/frame)", 1,
+                      ours_beam(args, path, 500, 16, labels),
+                      [("pyctcdecode", pyctc_beam(utts, 16, labels), agree_beam(utts, labels))]))
     return cases
+
+
+
+# ---------------------------------------------------------------- CTC loss
+def ctc_inputs(args, T, B, V, L, seed):
+    prefix = os.path.join(args.out, f"ctc-{T}-{B}-{V}-{L}")
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 1, (T, B, V)).astype(np.float32)
+    targets = rng.integers(1, V, (B, L))
+    np.save(prefix + "-logits.npy", logits.reshape(T * B, V))
+    np.save(prefix + "-targets.npy", targets.astype(np.float32))
+    return prefix, logits, targets
+
+
+def ours_ctc(args, prefix, T, B, V, L, threads):
+    def run(reps):
+        p = subprocess.run([args.bin, "ctc", "--inputs", prefix, "--T", str(T), "--B", str(B), "--V", str(V),
+                            "--L", str(L), "--reps", str(reps), "--threads", str(threads), "--out", prefix + "-ours"],
+                           check=True, capture_output=True, text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        return res["times_ms"], np.load(prefix + "-ours-losses.npy").reshape(-1)
+    return run
+
+
+def torch_ctc(logits, targets, threads):
+    import torch
+    T, B, V = logits.shape
+    z0 = torch.from_numpy(logits)
+    tg = torch.from_numpy(targets)
+    il = torch.full((B,), T, dtype=torch.long)
+    tl = torch.full((B,), targets.shape[1], dtype=torch.long)
+
+    def compute():
+        torch.set_num_threads(threads)
+        z = z0.clone().requires_grad_()
+        loss = torch.nn.functional.ctc_loss(z.log_softmax(2), tg, il, tl, reduction="none")
+        loss.sum().backward()
+        return loss.detach().numpy()
+
+    def run(reps):
+        return timed(compute, reps)
+    return run
+
+
+def agree_losses(tol):
+    def check(ours, peer):
+        rel = float(np.max(np.abs(ours - peer) / np.abs(peer)))
+        return f"{'yes' if rel <= tol else 'NO'} (losses: max relative diff {rel:.1e})"
+    return check
+
+
+# ---------------------------------------------------------------- LSTM training step
+def ours_lstm(args, shape, threads, unset_coretype=False):
+    T, B, D, H, L, V = shape
+    env = dict(os.environ)
+    if unset_coretype:
+        env.pop("OPENBLAS_CORETYPE", None)
+
+    def run(reps):
+        p = subprocess.run(env=env, args=[args.bin, "lstm", "--T", str(T), "--B", str(B), "--D", str(D), "--H", str(H),
+                            "--layers", str(L), "--V", str(V), "--reps", str(reps), "--threads", str(threads)],
+                           check=True, capture_output=True, text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        return res["times_ms"], res
+    return run
+
+
+def torch_lstm(shape, threads):
+    T, B, D, H, L, V = shape
+    code = f"""
+import json, resource, time, torch
+torch.manual_seed(0); torch.set_num_threads({threads})
+m = torch.nn.LSTM({D}, {H}, {L}, bidirectional=True); fc = torch.nn.Linear({2 * H}, {V})
+opt = torch.optim.Adam(list(m.parameters()) + list(fc.parameters()), lr=1e-4)
+x = torch.randn({T}, {B}, {D}); R = torch.randn({T}, {B}, {V}) * 1e-3
+def step():
+    y, _ = m(x); z = fc(y); loss = (z * R).sum(); opt.zero_grad(); loss.backward(); opt.step()
+step()
+ts = []
+for _ in range(REPS):
+    t = time.perf_counter(); step(); ts.append((time.perf_counter() - t) * 1e3)
+print(json.dumps(dict(times_ms=ts, max_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+"""
+
+    def run(reps):
+        p = subprocess.run([sys.executable, "-c", code.replace("REPS", str(reps))], check=True, capture_output=True,
+                           text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        return res["times_ms"], res
+    return run
+
+
+# ---------------------------------------------------------------- beam search
+def beam_inputs(args, T, V, N, seed, lo=4.0, hi=8.0):
+    rng = np.random.default_rng(seed)
+    utts = []
+    for _ in range(N):
+        path = []
+        while len(path) < T:
+            tok = int(rng.integers(1, V)) if rng.random() < 0.5 else 0
+            path += [tok] * int(rng.integers(1, 5))
+        x = rng.normal(0, 1, (T, V))
+        for t, p in enumerate(path[:T]):
+            x[t, p] += rng.uniform(lo, hi)
+        x = x - np.log(np.exp(x).sum(1, keepdims=True))
+        utts.append(x.astype(np.float32))
+    path = os.path.join(args.out, f"beam-{T}-{V}-{N}-{seed}.npy")
+    np.save(path, np.concatenate(utts))
+    return path, utts
+
+
+def beam_labels(V):
+    if V == 30:
+        return ["", " "] + [chr(ord("a") + i) for i in range(26)] + ["'", "-"]
+    return [""] + [chr(0x4E00 + i) for i in range(V - 1)]
+
+
+def ours_beam(args, path, T, beam, labels):
+    def run(reps):
+        p = subprocess.run([args.bin, "beam", "--inputs", path, "--T", str(T), "--beam", str(beam), "--min-logp", "-5",
+                            "--beam-prune", "-10", "--reps", str(reps), "--threads", "1"],
+                           check=True, capture_output=True, text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        return res["times_ms"], ["".join(labels[i] for i in h) for h in res["hyps"]]
+    return run
+
+
+def pyctc_beam(utts, beam, labels):
+    import logging
+    logging.getLogger("pyctcdecode").setLevel(logging.ERROR)
+    from pyctcdecode import build_ctcdecoder
+    dec = build_ctcdecoder(labels)
+
+    def compute():
+        return [dec.decode(u, beam_width=beam, beam_prune_logp=-10.0, token_min_logp=-5.0) for u in utts]
+
+    def run(reps):
+        return timed(compute, reps)
+    return run
+
+
+def agree_beam(utts, labels):
+    import torch
+    index = {c: i for i, c in enumerate(labels)}
+
+    def logp(text, u):
+        ids = [index[c] for c in text]
+        if not ids:
+            return float(np.sum(u[:, 0]))
+        return -float(torch.nn.functional.ctc_loss(torch.from_numpy(u)[:, None, :], torch.tensor([ids]),
+                                                   torch.tensor([u.shape[0]]), torch.tensor([len(ids)]),
+                                                   reduction="sum"))
+
+    def check(ours, peer):
+        norm = lambda s: " ".join(s.split())
+        same = sum(norm(a) == norm(b) for a, b in zip(ours, peer))
+        better = sum(logp(a, u) >= logp(b, u) for a, b, u in zip(ours, peer, utts) if norm(a) != norm(b))
+        n = len(utts)
+        verdict = "yes" if same == n else ("mostly" if same >= 0.9 * n else "NO")
+        extra = f"; in the {n - same} others ours has the higher p(text|x) in {better}" if same < n else ""
+        return f"{verdict} ({same}/{n} identical{extra})"
+    return check
 
 
 def machine_info():
@@ -157,7 +347,7 @@ def machine_info():
 def versions():
     import importlib.metadata as md
     out = {"python": platform.python_version()}
-    for pkg in ["numpy", "kaldi-native-fbank", "python_speech_features"]:
+    for pkg in ["numpy", "kaldi-native-fbank", "python_speech_features", "torch", "pyctcdecode", "jiwer"]:
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
@@ -175,19 +365,33 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--only", default="", help="run only cases whose name contains this")
     args = ap.parse_args()
+    p = subprocess.run([args.bin, "sgemm", "--threads", "1"], check=True, capture_output=True, text=True)
+    sg = json.loads(p.stdout)
+    args.peak, args.core = sg["gflops"], sg["core"]
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)
+    p = subprocess.run([args.bin, "sgemm", "--threads", "1"], check=True, capture_output=True, text=True, env=env)
+    sg = json.loads(p.stdout)
+    args.peak_auto, args.core_auto = sg["gflops"], sg["core"]
+    print(f"sgemm peak (1 thread, OpenBLAS {args.core} kernels): {args.peak:.0f} GFLOP/s; "
+          f"with its own detection ({args.core_auto}): {args.peak_auto:.0f}", flush=True)
 
     rows = []
     for case in build_cases(args):
+        if args.only and args.only not in case.name:
+            continue
         for peer_name, peer_run, agree in case.peers:
             ours_t, peer_t = [], []
             ours_out = peer_out = None
-            for r in range(args.rounds):
+            rounds, reps = case.rounds or args.rounds, case.reps or args.reps
+            for r in range(rounds):
                 order = [("ours", case.ours), ("peer", peer_run)]
                 if r % 2:
                     order.reverse()
                 for who, fn in order:
-                    t, out = fn(args.reps)
+                    t, out = fn(reps)
                     if who == "ours":
                         ours_t += t
                         ours_out = out
@@ -195,9 +399,15 @@ def main():
                         peer_t += t
                         peer_out = out
             mo, mp = statistics.median(ours_t), statistics.median(peer_t)
+            agree_text = agree(ours_out, peer_out)
+            if isinstance(ours_out, dict) and "gflop_per_step" in ours_out:
+                gf = ours_out["gflop_per_step"]
+                peak = args.peak_auto if "unset" in case.name else args.peak
+                agree_text += (f"; ours {gf / (mo / 1e3):.0f} GFLOP/s = {100 * gf / (mo / 1e3) / (peak * case.threads):.0f}% "
+                               f"of {case.threads}-core sgemm peak; max RSS ours {ours_out.get('max_rss_mb', 0):.0f} MB, "
+                               f"peer {peer_out.get('max_rss_mb', 0):.0f} MB")
             row = dict(case=case.name, shape=case.shape, threads=case.threads, peer=peer_name,
-                       ours_ms=mo, peer_ms=mp, ratio=mo / mp, agree=agree(ours_out, peer_out),
-                       n=len(ours_t))
+                       ours_ms=mo, peer_ms=mp, ratio=mo / mp, agree=agree_text, n=len(ours_t))
             rows.append(row)
             print(f"{case.name:16s} {peer_name:24s} ours {mo:9.2f} ms  peer {mp:9.2f} ms  "
                   f"ratio {mo / mp:6.3f}  {row['agree']}", flush=True)
@@ -212,7 +422,10 @@ def main():
         "Generated by `make bench` (scripts/bench/run.sh → scripts/bench/bench.py); do not edit by hand.",
         "",
         f"- Date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- Machine: {machine_info()}",
+        f"- Machine: {machine_info()}. OpenBLAS sgemm on one core: {args.peak:.0f} GFLOP/s with the "
+        f"{args.core} kernels this environment selects (`OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '')}`), "
+        f"{args.peak_auto:.0f} GFLOP/s with OpenBLAS's own choice ({args.core_auto}, AVX-512). PyTorch uses oneDNN/MKL "
+        "AVX-512 kernels whatever that variable says, so the LSTM rows are shown both ways.",
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
         f"- Method: each case alternates ours and the peer in the same run, {args.rounds} rounds × "
         f"{args.reps} calls after a warm-up; medians of all calls. Ours is timed inside `asr-bench` "
@@ -227,7 +440,8 @@ def main():
         lines.append(f"| {r['case']} | {r['shape']} | {r['threads']} | {r['peer']} | {r['ours_ms']:.2f} | "
                      f"{r['peer_ms']:.2f} | {r['ratio']:.3f} | {r['agree']} |")
     lines += ["", "Reproduce: `make bench` (installs the peers from PyPI into `.venv-bench/`).", ""]
-    with open(os.path.join(args.out, "BENCHMARKS.md"), "w") as f:
+    name = "BENCHMARKS-partial.md" if args.only else "BENCHMARKS.md"
+    with open(os.path.join(args.out, name), "w") as f:
         f.write("\n".join(lines))
 
 
