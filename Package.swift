@@ -52,11 +52,17 @@ let package = Package(
 
         .target(name: "ASRText", dependencies: ["ASRCore"], exclude: ["README.md"]),
 
+        // MARK: Toolkit (recipes, training, transcription, evaluation)
+        .target(
+            name: "ASRKit",
+            dependencies: ["ASRCore", "AudioIO", "Features", "NN", "CTC", "Decoding", "ASRText"],
+            exclude: ["README.md"], swiftSettings: optimized),
+
         // MARK: Command-line tool (thin)
         .executableTarget(
             name: "asr",
             dependencies: [
-                "ASRCore", "AudioIO", "Features", "CTC", "Decoding", "ASRText",
+                "ASRCore", "AudioIO", "Features", "CTC", "Decoding", "ASRText", "ASRKit", "NN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -6,6 +6,21 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
     private var spareGaussian: Float?
 
+    /// The full generator state (for checkpoints).
+    public var state: [UInt64] {
+        get { [s.0, s.1, s.2, s.3, spareGaussian.map { UInt64($0.bitPattern) } ?? UInt64.max] }
+        set {
+            precondition(newValue.count == 5)
+            s = (newValue[0], newValue[1], newValue[2], newValue[3])
+            spareGaussian = newValue[4] == UInt64.max ? nil : Float(bitPattern: UInt32(truncatingIfNeeded: newValue[4]))
+        }
+    }
+
+    /// A generator for one item of a seeded stream, e.g. (seed, epoch, utterance).
+    public init(seed: UInt64, _ a: UInt64, _ b: UInt64 = 0) {
+        self.init(seed: seed ^ (a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F) ^ 0x1234_5678)
+    }
+
     public init(seed: UInt64) {
         var x = seed
         func splitMix() -> UInt64 {

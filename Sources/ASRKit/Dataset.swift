@@ -1,0 +1,145 @@
+import ASRCore
+import ASRText
+import Foundation
+
+/// One utterance of a data set.
+public struct Utterance: Equatable, Sendable {
+    public var id: String
+    public var audioPath: String
+    /// Seconds, as the manifest states it (0 if unknown).
+    public var duration: Double
+    /// Transcript (normalised by the loader's options).
+    public var text: String
+    public var speaker: String?
+    /// Where it came from, for error messages: "file:line".
+    public var origin: String
+}
+
+/// Problems in data sets; each names the file and line.
+public enum DataError: Error, Equatable, CustomStringConvertible {
+    case malformed(origin: String, reason: String)
+    case missingAudio(origin: String, path: String)
+    case emptyText(origin: String)
+    case unknownCharacter(origin: String, character: String, text: String)
+    case empty(path: String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let o, let r): return "\(o): \(r)"
+        case .missingAudio(let o, let p): return "\(o): audio file \(p) does not exist"
+        case .emptyText(let o): return "\(o): empty transcript (text is \"\")"
+        case .unknownCharacter(let o, let c, let t):
+            return "\(o): character '\(c)' (U+\(String(c.unicodeScalars.first!.value, radix: 16, uppercase: true))) in \"\(t)\" is not in the token inventory"
+        case .empty(let p): return "\(p): no utterances"
+        }
+    }
+}
+
+public enum DataSet {
+    /// Loads a JSON-lines manifest or a Kaldi data folder, normalising text.
+    /// Checks that every audio file exists and every transcript is non-empty.
+    public static func load(_ path: String, normalize: TextNormalization, requireText: Bool = true) throws -> [Utterance] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw FileError.notFound(path: path) }
+        let utts = isDir.boolValue ? try loadKaldi(path, normalize: normalize) : try loadManifest(path, normalize: normalize)
+        guard !utts.isEmpty else { throw DataError.empty(path: path) }
+        for u in utts {
+            if requireText && u.text.isEmpty { throw DataError.emptyText(origin: u.origin) }
+            guard FileManager.default.fileExists(atPath: u.audioPath) else { throw DataError.missingAudio(origin: u.origin, path: u.audioPath) }
+        }
+        return utts
+    }
+
+    /// NeMo-style manifest: one JSON object a line with `audio_filepath`,
+    /// `text` and optionally `duration`, `id`, `speaker`. Relative audio paths
+    /// are resolved against the manifest's folder.
+    public static func loadManifest(_ path: String, normalize: TextNormalization) throws -> [Utterance] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw FileError.cannotRead(path: path, reason: "not readable UTF-8 text")
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        var out: [Utterance] = []
+        var seen = Set<String>()
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let origin = "\(path):\(i + 1)"
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
+                throw DataError.malformed(origin: origin, reason: "not a JSON object")
+            }
+            guard let audio = obj["audio_filepath"] as? String, !audio.isEmpty else {
+                throw DataError.malformed(origin: origin, reason: "missing \"audio_filepath\" (a string)")
+            }
+            guard let t = obj["text"] as? String else { throw DataError.malformed(origin: origin, reason: "missing \"text\" (a string)") }
+            var duration = 0.0
+            if let d = obj["duration"] {
+                guard let n = d as? NSNumber, n.doubleValue >= 0 else { throw DataError.malformed(origin: origin, reason: "\"duration\" must be a number ≥ 0") }
+                duration = n.doubleValue
+            }
+            let resolved = audio.hasPrefix("/") ? audio : (base as NSString).appendingPathComponent(audio)
+            var id = (obj["id"] as? String) ?? ((audio as NSString).lastPathComponent as NSString).deletingPathExtension
+            if seen.contains(id) { id = "\(id)#\(i + 1)" }
+            seen.insert(id)
+            out.append(Utterance(id: id, audioPath: resolved, duration: duration, text: normalize.apply(t),
+                                 speaker: obj["speaker"] as? String, origin: origin))
+        }
+        return out
+    }
+
+    /// Kaldi data folder: `wav.scp` (`utt-id path`), `text` (`utt-id words…`),
+    /// optional `utt2spk`. Pipes in wav.scp (`… |`) are not supported.
+    public static func loadKaldi(_ dir: String, normalize: TextNormalization) throws -> [Utterance] {
+        func table(_ name: String, required: Bool) throws -> [(String, String, Int)] {
+            let p = (dir as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: p) else {
+                if required { throw FileError.notFound(path: p) }
+                return []
+            }
+            guard let d = FileManager.default.contents(atPath: p), let s = String(data: d, encoding: .utf8) else {
+                throw FileError.cannotRead(path: p, reason: "not readable UTF-8 text")
+            }
+            var rows: [(String, String, Int)] = []
+            for (i, line) in s.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let l = line.trimmingCharacters(in: .whitespaces)
+                if l.isEmpty { continue }
+                let parts = l.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+                let key = String(parts[0]), value = parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+                rows.append((key, value, i + 1))
+            }
+            return rows
+        }
+        let scpPath = (dir as NSString).appendingPathComponent("wav.scp")
+        let textPath = (dir as NSString).appendingPathComponent("text")
+        let wav = try table("wav.scp", required: true)
+        let texts = Dictionary(try table("text", required: true).map { ($0.0, ($0.1, $0.2)) }, uniquingKeysWith: { a, _ in a })
+        let spk = Dictionary(try table("utt2spk", required: false).map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+        var out: [Utterance] = []
+        var seen = Set<String>()
+        for (id, path, line) in wav {
+            let origin = "\(scpPath):\(line)"
+            guard !seen.contains(id) else { throw DataError.malformed(origin: origin, reason: "utterance id \(id) appears twice") }
+            seen.insert(id)
+            guard !path.isEmpty else { throw DataError.malformed(origin: origin, reason: "expected 'utt-id path'") }
+            guard !path.hasSuffix("|") else {
+                throw DataError.malformed(origin: origin, reason: "command pipes in wav.scp are not supported; give a file path")
+            }
+            guard let (t, _) = texts[id] else {
+                throw DataError.malformed(origin: origin, reason: "utterance \(id) has no line in \(textPath)")
+            }
+            let resolved = path.hasPrefix("/") ? path : (dir as NSString).appendingPathComponent(path)
+            let audio = FileManager.default.fileExists(atPath: resolved) ? resolved : path
+            out.append(Utterance(id: id, audioPath: audio, duration: 0, text: normalize.apply(t), speaker: spk[id],
+                                 origin: "\(textPath):\(texts[id]!.1)"))
+        }
+        return out
+    }
+
+    /// Checks that every character of every transcript is in `tokens`.
+    public static func checkCharacters(_ utts: [Utterance], tokens: TokenTable) throws {
+        for u in utts {
+            if case .failure(let e) = tokens.encode(u.text) {
+                throw DataError.unknownCharacter(origin: u.origin, character: e.character, text: u.text)
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import ASRCore
+import ASRText
+import Features
+import Foundation
+import NN
+
+/// Everything needed to use a trained model, as saved in `exp/<name>/`:
+/// `model.json` (this), `model.safetensors` (weights, PyTorch names),
+/// `tokens.txt`.
+public struct ModelInfo: Codable, Equatable, Sendable {
+    public var format = 1
+    public var name: String
+    public var features: FeatureOptions
+    /// Global CMVN statistics (when `features.cmvn == .global`).
+    public var cmvn: CMVNStats?
+    public var model: ModelOptions
+    /// Feature dimension D the model takes.
+    public var inputSize: Int
+    public var tokens: [String]
+    public var normalize: TextNormalization
+    public var decode: DecodeSection
+    /// Seconds per output frame (frame shift × stacking).
+    public var frameSeconds: Double
+    public var sampleRate: Int
+    /// Epoch these weights come from and their validation results.
+    public var epoch: Int
+    public var devWER: Double?
+    public var devCER: Double?
+    public var parameters: Int
+}
+
+public enum ModelError: Error, CustomStringConvertible {
+    case notAModel(path: String, reason: String)
+    public var description: String {
+        switch self {
+        case .notAModel(let p, let r): return "\(p): not a trained model folder: \(r)"
+        }
+    }
+}
+
+/// A loaded model ready for inference.
+public final class ModelBundle: @unchecked Sendable {
+    public let directory: String
+    public let info: ModelInfo
+    public let model: AcousticModel
+    public let pipeline: FeaturePipeline
+    public let tokens: TokenTable
+
+    public init(directory: String, info: ModelInfo, model: AcousticModel) {
+        self.directory = directory
+        self.info = info
+        self.model = model
+        pipeline = FeaturePipeline(info.features, globalStats: info.cmvn)
+        tokens = TokenTable(tokens: info.tokens)
+    }
+
+    public static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+
+    /// Loads `dir` (a model folder, or `exp/latest`).
+    public static func load(_ dir: String) throws -> ModelBundle {
+        let resolved = (dir as NSString).resolvingSymlinksInPath
+        let infoPath = (resolved as NSString).appendingPathComponent("model.json")
+        guard FileManager.default.fileExists(atPath: infoPath) else {
+            throw ModelError.notAModel(path: dir, reason: "no model.json (train one with `asr train RECIPE.json`)")
+        }
+        let info: ModelInfo
+        do { info = try decoder().decode(ModelInfo.self, from: Data(contentsOf: URL(fileURLWithPath: infoPath))) } catch {
+            throw ModelError.notAModel(path: infoPath, reason: "model.json is unreadable: \(error)")
+        }
+        let model = AcousticModel(inputSize: info.inputSize, outputSize: info.tokens.count, options: info.model)
+        try model.loadWeights(from: (resolved as NSString).appendingPathComponent("model.safetensors"))
+        return ModelBundle(directory: resolved, info: info, model: model)
+    }
+
+    /// Writes model.json, model.safetensors and tokens.txt into `dir`, atomically each.
+    public static func save(model: AcousticModel, info: ModelInfo, to dir: String) throws {
+        try model.saveWeights(to: (dir as NSString).appendingPathComponent("model.safetensors"),
+                              metadata: ["format": "pt", "name": info.name])
+        try AtomicFile.write(try encoder().encode(info), to: (dir as NSString).appendingPathComponent("model.json"))
+        try TokenTable(tokens: info.tokens).save((dir as NSString).appendingPathComponent("tokens.txt"))
+    }
+
+    /// Normalised features `[T, D]` of a waveform at `info.sampleRate`.
+    public func features(_ samples: [Float]) -> Matrix { pipeline.compute(samples) }
+
+    /// Log-probabilities `[T′, V]` for one utterance's features.
+    public func logProbs(_ feats: Matrix) -> Matrix {
+        let x = SequenceBatch(data: feats, frames: feats.rows, batch: 1, lengths: [feats.rows])
+        let y = model.forward(x, training: false)
+        return logSoftmaxRows(y.data)
+    }
+}

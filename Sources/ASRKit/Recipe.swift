@@ -1,0 +1,172 @@
+import ASRCore
+import ASRText
+import Features
+import Foundation
+import NN
+
+/// `data`: where the utterances are.
+public struct DataSection: Codable, Equatable, Sendable, DefaultConstructible, Validatable {
+    /// Training set: a JSON-lines manifest or a Kaldi data folder.
+    public var train = ""
+    /// Validation set (each epoch); empty = none.
+    public var dev = ""
+    /// Test set for `asr eval` after training; empty = none.
+    public var test = ""
+    /// Audio is resampled to this rate, Hz (and features computed at it).
+    public var sampleRate = 16000
+    /// Utterances longer than this are skipped (with a warning), seconds.
+    public var maxDuration: Double = 30
+    public init() {}
+    public func validate() throws {
+        guard !train.isEmpty else { throw ConfigError.invalidValue(source: "", key: "train", reason: "expected a manifest (.jsonl) or Kaldi data folder") }
+        guard (4000...96000).contains(sampleRate) else {
+            throw ConfigError.invalidValue(source: "", key: "sample_rate", reason: "expected 4000…96000 Hz, found \(sampleRate)")
+        }
+        guard maxDuration > 0 else { throw ConfigError.invalidValue(source: "", key: "max_duration", reason: "expected > 0 s") }
+    }
+}
+
+/// `tokens`: the output units. Characters (grapheme clusters) of the
+/// normalised training text; `<blank>` is 0.
+public struct TokenSection: Codable, Equatable, Sendable, DefaultConstructible {
+    public var normalize = TextNormalization()
+    public init() {}
+}
+
+/// SpecAugment masks on the (normalised) features.
+public struct SpecAugmentOptions: Codable, Equatable, Sendable, DefaultConstructible {
+    /// Frequency masks per utterance and their maximum width, feature bins.
+    public var freqMasks = 0
+    public var freqWidth = 8
+    /// Time masks per utterance and their maximum width, frames (before stacking).
+    public var timeMasks = 0
+    public var timeWidth = 20
+    public init() {}
+}
+
+/// `augment`: training-time perturbations (never applied to validation).
+public struct AugmentOptions: Codable, Equatable, Sendable, DefaultConstructible, Validatable {
+    /// Speed factors drawn uniformly per utterance and epoch (1.0 = unchanged); empty = off.
+    public var speeds: [Float] = []
+    /// Probability of adding noise to an utterance.
+    public var noiseProbability: Float = 0
+    /// Signal-to-noise ratio range for added noise, dB ([low, high]).
+    public var noiseSnrDb: [Float] = [10, 30]
+    /// Random gain range, dB ([low, high]); [0, 0] = off.
+    public var gainDb: [Float] = [0, 0]
+    public var specAugment = SpecAugmentOptions()
+    public init() {}
+    public func validate() throws {
+        guard speeds.allSatisfy({ $0 >= 0.5 && $0 <= 2 }) else {
+            throw ConfigError.invalidValue(source: "", key: "speeds", reason: "expected factors in 0.5…2")
+        }
+        guard (0...1).contains(noiseProbability) else { throw ConfigError.invalidValue(source: "", key: "noise_probability", reason: "expected 0…1") }
+        guard noiseSnrDb.count == 2, noiseSnrDb[0] <= noiseSnrDb[1] else {
+            throw ConfigError.invalidValue(source: "", key: "noise_snr_db", reason: "expected [low, high] with low ≤ high")
+        }
+        guard gainDb.count == 2, gainDb[0] <= gainDb[1] else {
+            throw ConfigError.invalidValue(source: "", key: "gain_db", reason: "expected [low, high] with low ≤ high")
+        }
+        guard specAugment.freqMasks >= 0, specAugment.timeMasks >= 0, specAugment.freqWidth >= 0, specAugment.timeWidth >= 0 else {
+            throw ConfigError.invalidValue(source: "", key: "spec_augment", reason: "counts and widths must be ≥ 0")
+        }
+    }
+}
+
+/// `train`: the optimisation.
+public struct TrainOptions: Codable, Equatable, Sendable, DefaultConstructible, Validatable {
+    public var epochs = 20
+    /// Utterances per batch (length-bucketed).
+    public var batchSize = 16
+    public var optimizer = OptimizerOptions()
+    public var schedule = LRSchedule()
+    /// Seed for shuffling and augmentation (the model has its own in `model.seed`).
+    public var seed: UInt64 = 1
+    /// Threads: 0 = all cores.
+    public var threads = 0
+    /// Stop after this many epochs without a better validation error; 0 = never.
+    public var earlyStopPatience = 0
+    /// Abort when this many batches in a row have a non-finite loss.
+    public var maxBadBatches = 20
+    public init() {}
+    public func validate() throws {
+        guard (1...10000).contains(epochs) else { throw ConfigError.invalidValue(source: "", key: "epochs", reason: "expected 1…10000, found \(epochs)") }
+        guard (1...4096).contains(batchSize) else { throw ConfigError.invalidValue(source: "", key: "batch_size", reason: "expected 1…4096, found \(batchSize)") }
+        guard threads >= 0 else { throw ConfigError.invalidValue(source: "", key: "threads", reason: "expected ≥ 0") }
+        do { try optimizer.validate() } catch let e as ConfigError { throw e.relocated(source: "", prefix: "optimizer") }
+        do { try schedule.validate() } catch let e as ConfigError { throw e.relocated(source: "", prefix: "schedule") }
+    }
+}
+
+/// `decode`: how `asr transcribe` / `asr eval` decode by default.
+public struct DecodeSection: Codable, Equatable, Sendable, DefaultConstructible, Validatable {
+    /// Beam width; 0 or 1 = greedy.
+    public var beam = 0
+    /// ARPA language model; empty = none.
+    public var lm = ""
+    public var lmWeight: Float = 0.5
+    public var lengthBonus: Float = 1.0
+    public init() {}
+    public func validate() throws {
+        guard beam >= 0 else { throw ConfigError.invalidValue(source: "", key: "beam", reason: "expected ≥ 0") }
+    }
+}
+
+/// `output`: where experiments go.
+public struct OutputSection: Codable, Equatable, Sendable, DefaultConstructible {
+    /// Parent folder of experiments; the model goes to `<dir>/<name>`.
+    public var dir = "exp"
+    public init() {}
+}
+
+/// A training recipe: one JSON file with the sections below. Keys are
+/// snake_case; anything not given takes the default; unknown keys, wrong
+/// types and impossible values are errors naming the key.
+public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Validatable {
+    /// Experiment name (folder under `output.dir`).
+    public var name = "model"
+    public var data = DataSection()
+    public var tokens = TokenSection()
+    public var features = FeatureOptions()
+    public var augment = AugmentOptions()
+    public var model = ModelOptions()
+    public var train = TrainOptions()
+    public var decode = DecodeSection()
+    public var output = OutputSection()
+
+    public init() {}
+
+    public func validate() throws {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw ConfigError.invalidValue(source: "", key: "name", reason: "expected a folder name without '/'")
+        }
+        for (key, check) in [("data", { try data.validate() }), ("features", { try features.validate() }),
+                             ("augment", { try augment.validate() }), ("model", { try model.validate() }),
+                             ("train", { try train.validate() }), ("decode", { try decode.validate() })] as [(String, () throws -> Void)] {
+            do { try check() } catch let e as ConfigError { throw e.relocated(source: "", prefix: key) }
+        }
+        guard Int(features.frame.sampleRate) == data.sampleRate else {
+            throw ConfigError.invalidValue(
+                source: "", key: "features.\(features.type.rawValue).frame.sample_rate",
+                reason: "is \(Int(features.frame.sampleRate)) Hz but data.sample_rate is \(data.sampleRate) Hz; make them equal")
+        }
+    }
+
+    /// Experiment folder.
+    public var experimentDir: String { (output.dir as NSString).appendingPathComponent(name) }
+
+    /// Reads and checks a recipe file; relative paths in `data` and `decode.lm`
+    /// must exist (relative to the current folder).
+    public static func load(_ path: String) throws -> Recipe {
+        guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
+        let recipe = try StrictJSON.decode(Recipe.self, from: data, source: path)
+        for (key, file) in [("data.train", recipe.data.train), ("data.dev", recipe.data.dev), ("data.test", recipe.data.test),
+                            ("decode.lm", recipe.decode.lm)] where !file.isEmpty {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigError.invalidValue(source: path, key: key, reason: "\(file) does not exist")
+            }
+        }
+        return recipe
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import ASRCore
+import ASRKit
+import ASRText
+import Foundation
+
+/// `asr eval`.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Transcribe a test set and report WER/CER with alignments (Kaldi-style %WER line).",
+        discussion: "Example: asr eval --manifest data/generated/digits/test.jsonl --report exp/latest/eval.txt")
+
+    @Option(help: "JSON-lines manifest to evaluate.") var manifest: String?
+    @Option(help: "Kaldi data folder (wav.scp, text) to evaluate.") var data: String?
+    @OptionGroup var decoding: DecodingFlags
+    @Option(help: "Write the full report (alignments, confusions) here; a JSON summary goes beside it (.json).") var report: String?
+    @Flag(help: "CER without spaces.") var cerNoSpaces = false
+
+    func validate() throws {
+        if (manifest == nil) == (data == nil) { throw ValidationError("give exactly one of --manifest or --data") }
+    }
+
+    func run() throws {
+        if decoding.threads > 0 { Parallelism.maxThreads = decoding.threads }
+        let bundle = try ModelBundle.load(decoding.model)
+        let utts = try DataSet.load(manifest ?? data!, normalize: bundle.info.normalize)
+        let transcriber = Transcriber(bundle: bundle, options: try decoding.options(bundle))
+        let start = Date()
+        let results = transcriber.transcribe(files: utts.map(\.audioPath))
+        let seconds = Date().timeIntervalSince(start)
+        var scorer = Scorer(cerNoSpaces: cerNoSpaces)
+        var failed = 0, audio = 0.0
+        for (u, r) in zip(utts, results) {
+            if let e = r.error { printError("warning: \(u.origin): \(e); scored as an empty hypothesis"); failed += 1 }
+            audio += r.duration
+            scorer.add(id: u.id, reference: u.text, hypothesis: bundle.info.normalize.apply(r.transcript?.text ?? ""))
+        }
+        let title = "asr eval: \(bundle.directory) on \(manifest ?? data!) (\(utts.count) utterances, "
+            + String(format: "%.1f s of audio decoded in %.1f s, RTF %.3f)", audio, seconds, seconds / max(audio, 1e-9))
+        if let report {
+            try AtomicFile.write(scorer.report(title: title), to: report)
+            let jsonPath = (report as NSString).deletingPathExtension + ".json"
+            try AtomicFile.write(try scorer.summaryJSON(), to: jsonPath == report ? report + ".json" : jsonPath)
+        }
+        print(title)
+        for l in scorer.summaryLines { print(l) }
+        let worst = scorer.utterances.filter { $0.wordErrors > 0 }.sorted { $0.wordErrors > $1.wordErrors }.prefix(5)
+        if !worst.isEmpty {
+            print("worst utterances:")
+            for w in worst { print("  \(w.id): REF \"\(w.reference)\"  HYP \"\(w.hypothesis)\"") }
+        }
+        let top = AlignmentReport.top(scorer.wordConfusions, 5)
+        if !top.isEmpty { print("most frequent word errors: " + top.map { "\($0.pair) ×\($0.count)" }.joined(separator: ", ")) }
+        if let report { print("report: \(report)") }
+        if failed > 0 { printError("\(failed) files could not be read") }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import ASRCore
+import ASRKit
+import Foundation
+
+/// `asr train RECIPE.json`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a CTC recognizer from a JSON recipe (checkpoints each epoch, exp/latest → the result).",
+        discussion: "Example: asr train recipes/digits.json\n         asr train recipes/digits.json --resume   # after an interruption")
+
+    @Argument(help: "Recipe file (JSON).") var recipe: String
+    @Flag(help: "Continue from the last checkpoint of this experiment.") var resume = false
+    @Option(help: "Override train.epochs.") var epochs: Int?
+    @Option(help: "Override train.threads (0 = all cores).") var threads: Int?
+
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
+        if let threads, threads < 0 { throw ValidationError("--threads must be ≥ 0") }
+    }
+
+    func run() throws {
+        var r = try Recipe.load(recipe)
+        if let threads { r.train.threads = threads }
+        let tty = isatty(2) != 0
+        let trainer = Trainer(recipe: r, recipePath: recipe) { line in
+            if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+        if tty {
+            trainer.progress = { status in FileHandle.standardError.write(Data("\r\u{1B}[K\(status)".utf8)) }
+        }
+        try trainer.run(resume: resume, epochsOverride: epochs)
+    }
+}
