@@ -24,8 +24,8 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var sampleRate: Int
     /// Epoch these weights come from and their validation results.
     public var epoch: Int
-    public var devWER: Double?
-    public var devCER: Double?
+    public var devWer: Double?
+    public var devCer: Double?
     public var parameters: Int
 }
 

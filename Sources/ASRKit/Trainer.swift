@@ -13,8 +13,8 @@ public struct EpochLog: Codable, Equatable, Sendable {
     public var step: Int
     public var trainLoss: Double
     public var devLoss: Double?
-    public var devWER: Double?
-    public var devCER: Double?
+    public var devWer: Double?
+    public var devCer: Double?
     public var learningRate: Double
     public var seconds: Double
     public var utterancesPerSecond: Double
@@ -29,7 +29,7 @@ struct TrainerState: Codable {
     var plateau = PlateauTracker()
     var bestEpoch = 0
     var history: [EpochLog] = []
-    var dropoutRNG: [UInt64] = []
+    var dropoutRandomState: [UInt64] = []
     var recipeHash = ""
 }
 
@@ -193,7 +193,7 @@ public final class Trainer {
             try optimizer.load(from: (dir as NSString).appendingPathComponent("optimizer.safetensors"))
             state = saved
             var rng = SeededGenerator(seed: 0)
-            rng.state = saved.dropoutRNG
+            rng.state = saved.dropoutRandomState
             model.dropoutState = rng
             log("resuming \(expDir) after epoch \(state.epoch) (step \(state.step))")
         } else if resume {
@@ -297,21 +297,21 @@ public final class Trainer {
                 }
             }
             // Validation.
-            var devLoss: Double?, devWER: Double?, devCER: Double?
+            var devLoss: Double?, devWer: Double?, devCer: Double?
             if !dev.isEmpty {
                 let v = validate(model: model, examples: dev, features: devFeatures, tokens: tokens)
-                devLoss = v.loss; devWER = v.wer; devCER = v.cer
+                devLoss = v.loss; devWer = v.wer; devCer = v.cer
             }
             let seconds = Date().timeIntervalSince(start)
-            let metric = Float(devWER ?? devLoss ?? lossSum / Double(max(lossCount, 1)))
+            let metric = Float(devWer ?? devLoss ?? lossSum / Double(max(lossCount, 1)))
             let isBest = state.plateau.record(metric, schedule: schedule)
             if isBest { state.bestEpoch = epoch + 1 }
             let entry = EpochLog(epoch: epoch + 1, step: state.step, trainLoss: lossSum / Double(max(lossCount, 1)),
-                                 devLoss: devLoss, devWER: devWER, devCER: devCER, learningRate: Double(lr), seconds: seconds,
+                                 devLoss: devLoss, devWer: devWer, devCer: devCer, learningRate: Double(lr), seconds: seconds,
                                  utterancesPerSecond: Double(train.count) / seconds, skippedUtterances: skipped, best: isBest)
             state.history.append(entry)
             state.epoch = epoch + 1
-            state.dropoutRNG = model.dropoutState.state
+            state.dropoutRandomState = model.dropoutState.state
             // Checkpoint (atomic files; the `last` pointer moves only when all are written).
             let ckName = "epoch-\(epoch + 1)"
             let ck = (checkpointDir as NSString).appendingPathComponent(ckName)
@@ -324,7 +324,7 @@ public final class Trainer {
             if epoch >= 2 { try? fm.removeItem(atPath: (checkpointDir as NSString).appendingPathComponent("epoch-\(epoch - 1)")) }
             let info = ModelInfo(name: recipe.name, features: recipe.features, cmvn: cmvn, model: recipe.model, inputSize: pipeline.dimension,
                                  tokens: tokens.tokens, normalize: norm, decode: recipe.decode, frameSeconds: frameSeconds,
-                                 sampleRate: recipe.data.sampleRate, epoch: epoch + 1, devWER: devWER, devCER: devCER,
+                                 sampleRate: recipe.data.sampleRate, epoch: epoch + 1, devWer: devWer, devCer: devCer,
                                  parameters: model.parameterCount)
             if isBest || dev.isEmpty {
                 try ModelBundle.save(model: model, info: info, to: expDir)
@@ -334,7 +334,7 @@ public final class Trainer {
             if progress != nil { progress?("") }
             var line = String(format: "epoch %d/%d  loss %.4f", epoch + 1, epochs, entry.trainLoss)
             if let devLoss { line += String(format: "  dev loss %.4f", devLoss) }
-            if let devWER, let devCER { line += String(format: "  dev WER %.2f%%  CER %.2f%%", 100 * devWER, 100 * devCER) }
+            if let devWer, let devCer { line += String(format: "  dev WER %.2f%%  CER %.2f%%", 100 * devWer, 100 * devCer) }
             line += String(format: "  lr %.2e  %.0f s (%.0f utt/s)%@", lr, seconds, entry.utterancesPerSecond, isBest ? "  *best" : "")
             log(line)
             epoch += 1

@@ -173,3 +173,44 @@ public enum ReferenceRNN {
         return out
     }
 }
+
+/// Real speech for tests: the project's own corpus generator (espeak-ng + sox).
+public enum SyntheticCorpus {
+    /// Makes (or reuses, per process) a digits corpus of `count` utterances in a temp folder.
+    public static func digits(count: Int, seed: Int) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("asr-corpus-\(count)-\(seed)-\(getpid())")
+        let script = TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [script, "digits", dir.path, "--count", String(count), "--seed", String(seed)]
+        p.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw FileError.cannotWrite(path: dir.path, reason: "corpus generation failed: \(String(decoding: e, as: UTF8.self))")
+        }
+        return dir
+    }
+}
+
+/// Writes a short 16 kHz sine WAV (raw RIFF bytes, no library).
+public enum AudioFileStub {
+    public static func tone(_ path: String, seconds: Double = 0.5, rate: Int = 16000) throws {
+        let n = Int(Double(rate) * seconds)
+        var pcm = Data()
+        for i in 0..<n {
+            let v = Int16(6000 * sin(2 * Double.pi * 300 * Double(i) / Double(rate)))
+            withUnsafeBytes(of: v.littleEndian) { pcm.append(contentsOf: $0) }
+        }
+        var d = Data("RIFF".utf8)
+        func u32(_ x: Int) { withUnsafeBytes(of: UInt32(x).littleEndian) { d.append(contentsOf: $0) } }
+        func u16(_ x: Int) { withUnsafeBytes(of: UInt16(x).littleEndian) { d.append(contentsOf: $0) } }
+        u32(36 + pcm.count); d.append(contentsOf: Array("WAVEfmt ".utf8)); u32(16); u16(1); u16(1)
+        u32(rate); u32(rate * 2); u16(2); u16(16)
+        d.append(contentsOf: Array("data".utf8)); u32(pcm.count); d.append(pcm)
+        try d.write(to: URL(fileURLWithPath: path))
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import ASRCore
+import Features
+@testable import ASRKit
+import ASRText
+import _TestSupport
+
+@Suite struct RecipeTests {
+    let dir = TestPaths.temporaryDirectory("recipe")
+
+    func write(_ name: String, _ text: String) -> String {
+        let p = dir.appendingPathComponent(name).path
+        try! text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    var manifest: String { write("m.jsonl", "{\"audio_filepath\": \"x.wav\", \"text\": \"a\"}\n") }
+
+    func error(_ json: String) -> String {
+        let p = write("r.json", json)
+        do { _ = try Recipe.load(p); return "no error" } catch { return "\(error)" }
+    }
+
+    @Test func shippedRecipesAreValid() throws {
+        for name in ["digits", "debug"] {
+            let p = TestPaths.repoRoot.appendingPathComponent("recipes/\(name).json").path
+            let data = try Data(contentsOf: URL(fileURLWithPath: p))
+            let r = try StrictJSON.decode(Recipe.self, from: data, source: p)  // paths are made by `make`, not checked here
+            #expect(r.name == name)
+        }
+    }
+
+    @Test func unknownKey() {
+        let e = error(#"{"data": {"train": "\#(manifest)"}, "model": {"hiden_size": 3}}"#)
+        #expect(e.contains("r.json") && e.contains("unknown key 'model.hiden_size'") && e.contains("hidden_size"))
+    }
+
+    @Test func wrongType() {
+        let e = error(#"{"data": {"train": "\#(manifest)"}, "train": {"epochs": "ten"}}"#)
+        #expect(e.contains("'train.epochs'") && e.contains("expected an integer"))
+    }
+
+    @Test func missingFile() {
+        let e = error(#"{"data": {"train": "/no/such/train.jsonl"}}"#)
+        #expect(e.contains("'data.train'") && e.contains("/no/such/train.jsonl does not exist"))
+    }
+
+    @Test func missingTrainSet() {
+        #expect(error("{}").contains("'data.train'"))
+    }
+
+    @Test func impossibleValues() {
+        #expect(error(#"{"data": {"train": "\#(manifest)"}, "model": {"dropout": 1.5}}"#).contains("'model.dropout'"))
+        #expect(error(#"{"data": {"train": "\#(manifest)"}, "train": {"optimizer": {"learning_rate": -1}}}"#)
+            .contains("'train.optimizer.learning_rate'"))
+        #expect(error(#"{"data": {"train": "\#(manifest)", "sample_rate": 8000}}"#).contains("sample_rate"))
+        #expect(error(#"{"data": {"train": "\#(manifest)"}, "features": {"type": "plp"}}"#).contains("\"fbank\", \"mfcc\""))
+        #expect(error(#"{"data": {"train": "\#(manifest)"}, "augment": {"noise_snr_db": [30, 10]}}"#).contains("augment.noise_snr_db"))
+        #expect(error("{\"data\": ").contains("invalid JSON"))
+    }
+}
+
+@Suite struct DataSetTests {
+    let dir = TestPaths.temporaryDirectory("dataset")
+
+    func write(_ name: String, _ text: String) -> String {
+        let p = dir.appendingPathComponent(name).path
+        try! text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    func wav(_ name: String) -> String {
+        let p = dir.appendingPathComponent(name).path
+        try! AudioFileStub.tone(p)
+        return p
+    }
+
+    @Test func manifestErrorsNameFileAndLine() {
+        _ = wav("a.wav")
+        let missing = write("missing.jsonl", "{\"audio_filepath\": \"a.wav\", \"text\": \"hi\"}\n{\"audio_filepath\": \"nope.wav\", \"text\": \"x\"}\n")
+        #expect(throws: DataError.missingAudio(origin: "\(missing):2", path: dir.appendingPathComponent("nope.wav").path)) {
+            try DataSet.load(missing, normalize: .init())
+        }
+        let empty = write("empty.jsonl", "{\"audio_filepath\": \"a.wav\", \"text\": \"  \"}\n")
+        #expect(throws: DataError.emptyText(origin: "\(empty):1")) { try DataSet.load(empty, normalize: .init()) }
+        let bad = write("bad.jsonl", "{\"audio_filepath\": \"a.wav\", \"text\": \"hi\"}\nnot json\n")
+        #expect(throws: DataError.malformed(origin: "\(bad):2", reason: "not a JSON object")) { try DataSet.load(bad, normalize: .init()) }
+        let noText = write("notext.jsonl", "{\"audio_filepath\": \"a.wav\"}\n")
+        #expect(throws: DataError.self) { try DataSet.load(noText, normalize: .init()) }
+    }
+
+    @Test func charactersOutsideTheInventory() throws {
+        _ = wav("a.wav")
+        let m = write("dev.jsonl", "{\"audio_filepath\": \"a.wav\", \"text\": \"好棒\"}\n")
+        let utts = try DataSet.load(m, normalize: .init())
+        let tokens = TokenTable(tokens: ["<blank>", "好"])
+        #expect(throws: DataError.unknownCharacter(origin: "\(m):1", character: "棒", text: "好棒")) {
+            try DataSet.checkCharacters(utts, tokens: tokens)
+        }
+    }
+
+    @Test func kaldiFolder() throws {
+        let d = dir.appendingPathComponent("kaldi")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        try AudioFileStub.tone(d.appendingPathComponent("u1.wav").path)
+        try "u1 u1.wav\n".write(to: d.appendingPathComponent("wav.scp"), atomically: true, encoding: .utf8)
+        try "u1 Seven,  Three!\n".write(to: d.appendingPathComponent("text"), atomically: true, encoding: .utf8)
+        try "u1 spk1\n".write(to: d.appendingPathComponent("utt2spk"), atomically: true, encoding: .utf8)
+        let utts = try DataSet.load(d.path, normalize: .init(lowercase: true, stripPunctuation: true, collapseWhitespace: true))
+        #expect(utts.count == 1 && utts[0].text == "seven three" && utts[0].speaker == "spk1")
+        try "u1 cat x.wav |\n".write(to: d.appendingPathComponent("wav.scp"), atomically: true, encoding: .utf8)
+        #expect(throws: DataError.self) { try DataSet.load(d.path, normalize: .init()) }
+    }
+}
+
+@Suite struct SerializationTests {
+    /// snake_case keys survive a round trip (an acronym like `devWER` would not).
+    @Test func recipeAndModelInfoRoundTrip() throws {
+        var r = Recipe()
+        r.data.train = "train.jsonl"
+        #expect(try StrictJSON.decode(Recipe.self, from: StrictJSON.encode(r), source: "x") == r)
+        let info = ModelInfo(name: "m", features: .init(), cmvn: CMVNStats(dimension: 2), model: .init(), inputSize: 40,
+                             tokens: ["<blank>", "a"], normalize: .init(), decode: .init(), frameSeconds: 0.03, sampleRate: 16000,
+                             epoch: 3, devWer: 0.1, devCer: 0.05, parameters: 7)
+        let back = try ModelBundle.decoder().decode(ModelInfo.self, from: ModelBundle.encoder().encode(info))
+        #expect(back == info)
+    }
+}
