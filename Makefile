@@ -32,12 +32,23 @@ deps-python:
 bench: deps deps-python build
 	scripts/bench/run.sh
 
-## demo: the pipeline as far as it exists today: synthesize speech, compute features.
-demo: build
-	mkdir -p exp/demo
-	espeak-ng -v en-us -w exp/demo/digits.wav "seven three oh nine two"
-	.build/release/asr features exp/demo/digits.wav --sample-rate 16000 --mel-bins 80 --out exp/demo/digits-fbank.npy
-	.build/release/asr features exp/demo/digits.wav --sample-rate 16000 --type mfcc --deltas 2 --cmvn utterance --out exp/demo/digits-mfcc.npy
+## demo: the whole job on the embedded default: synthesize the digits corpus (held-out
+## voices for test), train recipes/digits.json, build a word LM from the training text,
+## transcribe a held-out file, print the evaluation report.
+DIGITS := data/generated/digits
+DIGITS_COUNT ?= 6000
+demo: deps build
+	data/make_corpus.sh digits $(DIGITS) --count $(DIGITS_COUNT) --seed 1
+	.build/release/asr train recipes/digits.json
+	sed -n 's/.*"text": "\([^"]*\)".*/\1/p' $(DIGITS)/train.jsonl > exp/digits/train-text.txt
+	.build/release/asr lm build exp/digits/train-text.txt --order 3 --out exp/digits/words.arpa
+	@f=$(DIGITS)/$$(sed -n '1s/.*"audio_filepath": "\([^"]*\)".*/\1/p' $(DIGITS)/test.jsonl); \
+	  echo "--- a held-out file: $$f (reference: \"$$(sed -n '1s/.*"text": "\([^"]*\)".*/\1/p' $(DIGITS)/test.jsonl)\")"; \
+	  .build/release/asr transcribe --json --beam 8 --lm exp/digits/words.arpa $$f
+	@echo "--- held-out voices, greedy decoding:"
+	.build/release/asr eval --manifest $(DIGITS)/test.jsonl --report exp/digits/eval-greedy.txt
+	@echo "--- held-out voices, beam 8 + word trigram LM:"
+	.build/release/asr eval --manifest $(DIGITS)/test.jsonl --beam 8 --lm exp/digits/words.arpa --alpha 0.3 --beta 1.0 --report exp/digits/eval.txt
 
 ## fixtures: regenerate the committed reference fixtures (needs PyPI).
 fixtures: deps deps-python
