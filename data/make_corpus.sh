@@ -2,11 +2,17 @@
 # Synthesizes a demo corpus with espeak-ng (Debian) into OUT/{train,dev,test}.jsonl
 # plus OUT/wav/*.wav (16 kHz, 16-bit). Deterministic for a given seed.
 #
-#   data/make_corpus.sh digits OUT [--count N] [--seed S]
+#   data/make_corpus.sh digits|mandarin OUT [--count N] [--seed S]
 #
 # digits: connected English digit strings ("zero"/"oh" … "nine", 1–7 words),
 # spoken by many voices: accents × voice variants, random pitch, rate, word gap
-# and volume. The split is by voice variant, so test (and dev) voices are never
+# and volume.
+# mandarin: short sentences of 1–4 common words and phrases (data/mandarin/
+# phrases.tsv: 261 phrases over 319 characters, with 好棒棒, 谢谢, 妈妈 and other
+# repeated characters), read by espeak-ng's cmn-latn-pinyin voice (which speaks
+# Mandarin from tone-numbered pinyin; `-v cmn` would spell the characters in
+# English) with every voice variant, random pitch and rate.
+# In both, the split is by voice variant, so test (and dev) voices are never
 # heard in training.
 set -euo pipefail
 corpus=${1:?usage: make_corpus.sh digits OUT [--count N] [--seed S]}
@@ -23,14 +29,24 @@ while [ $# -gt 0 ]; do
 done
 command -v espeak-ng >/dev/null || { echo "espeak-ng is not installed (make deps)" >&2; exit 1; }
 command -v sox >/dev/null || { echo "sox is not installed (make deps)" >&2; exit 1; }
-[ "$corpus" = digits ] || { echo "unknown corpus '$corpus' (known: digits)" >&2; exit 2; }
+case "$corpus" in digits|mandarin) ;; *) echo "unknown corpus '$corpus' (known: digits, mandarin)" >&2; exit 2 ;; esac
+here="$(cd "$(dirname "$0")" && pwd)"
 
 stamp="$out/.complete-$corpus-$count-$seed"
 if [ -f "$stamp" ]; then echo "$out: up to date"; exit 0; fi
 rm -rf "$out"
 mkdir -p "$out/wav"
 
-accents=(en-us en-gb en-gb-scotland en-gb-x-gbclan en-gb-x-rp en-gb-x-gbcwmd en-029)
+if [ "$corpus" = digits ]; then
+  accents=(en-us en-gb en-gb-scotland en-gb-x-gbclan en-gb-x-rp en-gb-x-gbcwmd en-029)
+else
+  accents=(cmn-latn-pinyin)
+  # Check that the voice really speaks Mandarin (tone contours in the phonemes).
+  espeak-ng -q -v cmn-latn-pinyin -x "ni3 hao3" 2>/dev/null | grep -q "214" || {
+    echo "espeak-ng's cmn-latn-pinyin voice does not produce Mandarin phonemes" >&2; exit 1; }
+  mapfile -t phrase_text < <(cut -f1 "$here/mandarin/phrases.tsv")
+  mapfile -t phrase_pinyin < <(cut -f2 "$here/mandarin/phrases.tsv")
+fi
 # Variants, in espeak-ng's list order; the split below is a seeded shuffle of them.
 mapfile -t variants < <(espeak-ng --voices=variant | awk 'NR>1 {print $5}' | sed 's|^!v/||' | grep -v -x -e fast_test | sort)
 words=(zero oh one two three four five six seven eight nine)
@@ -55,19 +71,31 @@ for ((k = 0; k < count; k++)); do
   else split=train; pool=("${train_v[@]}"); fi
   accent=${accents[RANDOM % ${#accents[@]}]}
   variant=${pool[RANDOM % ${#pool[@]}]}
-  nw=$((1 + RANDOM % 7))
-  text=""
-  for ((w = 0; w < nw; w++)); do text+="${words[RANDOM % ${#words[@]}]} "; done
-  text=${text% }
-  printf '%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n' "$split" "$(printf '%s-%05d' "$split" "$k")" "$accent+$variant" \
-    $((20 + RANDOM % 61)) $((120 + RANDOM % 100)) $((RANDOM % 6)) $((70 + RANDOM % 80)) "$text" >> "$jobs"
+  if [ "$corpus" = digits ]; then
+    nw=$((1 + RANDOM % 7))
+    text=""
+    for ((w = 0; w < nw; w++)); do text+="${words[RANDOM % ${#words[@]}]} "; done
+    text=${text% }
+    spoken=$text
+  else
+    nw=$((1 + RANDOM % 4))
+    text=""; spoken=""
+    for ((w = 0; w < nw; w++)); do
+      p=$((RANDOM % ${#phrase_text[@]}))
+      text+="${phrase_text[p]}"; spoken+="${phrase_pinyin[p]} "
+    done
+    spoken=${spoken% }
+  fi
+  printf '%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n' "$split" "$(printf '%s-%05d' "$split" "$k")" "$accent+$variant" \
+    $((20 + RANDOM % 61)) $((120 + RANDOM % 100)) $((RANDOM % 6)) $((70 + RANDOM % 80)) "$text" "$spoken" >> "$jobs"
 done
 
 synth() {
-  IFS=$'\t' read -r split id voice pitch speed gap amp text <<< "$1"
+  IFS=$'\t' read -r split id voice pitch speed gap amp text spoken <<< "$1"
   local tmp="$2/wav/$id.22k.wav"
-  espeak-ng -v "$voice" -p "$pitch" -s "$speed" -g "$gap" -a "$amp" -w "$tmp" "$text" 2>/dev/null
-  sox -q "$tmp" -r 16000 -b 16 -c 1 "$2/wav/$id.wav" 2>/dev/null
+  espeak-ng -v "$voice" -p "$pitch" -s "$speed" -g "$gap" -a "$amp" -w "$tmp" "$spoken" 2>/dev/null
+  # -D: no dither, so the corpus is identical byte for byte for a given seed.
+  sox -D -q "$tmp" -r 16000 -b 16 -c 1 "$2/wav/$id.wav" 2>/dev/null
   rm -f "$tmp"
 }
 export -f synth
@@ -77,7 +105,7 @@ tr '\n' '\0' < "$jobs" | xargs -0 -P "$(nproc)" -I{} bash -c 'synth "$1" "$2"' _
 for split in train dev test; do
   : > "$out/$split.jsonl"
 done
-while IFS=$'\t' read -r split id voice pitch speed gap amp text; do
+while IFS=$'\t' read -r split id voice pitch speed gap amp text spoken; do
   f="$out/wav/$id.wav"
   [ -s "$f" ] || { echo "warning: $id was not synthesized" >&2; continue; }
   size=$(stat -c %s "$f")

@@ -53,37 +53,31 @@ public func tanh8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     return small.replacing(with: big, where: absx .>= 0.625)
 }
 
-/// y[i] = e^x[i] (y may alias x).
-public func vexp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) {
-    var i = 0
-    while i + 8 <= n {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: exp8(v), as: SIMD8<Float>.self)
-        i += 8
-    }
-    if i < n {
-        var tail = SIMD8<Float>(repeating: 0)
-        for j in 0..<(n - i) { tail[j] = x[i + j] }
-        let r = exp8(tail)
-        for j in 0..<(n - i) { y[i + j] = r[j] }
-    }
-}
-
-/// Applies an 8-lane kernel over `n` values in place.
+/// y[i] = f(x[i]) with an 8-lane kernel (y may alias x); the tail is padded.
 @inline(__always)
-public func vapply(_ x: UnsafeMutablePointer<Float>, count n: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+public func vmap(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int,
+                 _ f: (SIMD8<Float>) -> SIMD8<Float>) {
     var i = 0
     while i + 8 <= n {
         let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(x + i).storeBytes(of: f(v), as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: f(v), as: SIMD8<Float>.self)
         i += 8
     }
     if i < n {
         var tail = SIMD8<Float>(repeating: 0)
         for j in 0..<(n - i) { tail[j] = x[i + j] }
         let r = f(tail)
-        for j in 0..<(n - i) { x[i + j] = r[j] }
+        for j in 0..<(n - i) { y[i + j] = r[j] }
     }
+}
+
+/// y[i] = e^x[i] (y may alias x).
+public func vexp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) { vmap(x, y, count: n, exp8) }
+
+/// Applies an 8-lane kernel over `n` values in place.
+@inline(__always)
+public func vapply(_ x: UnsafeMutablePointer<Float>, count n: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+    vmap(x, x, count: n, f)
 }
 
 /// In-place logistic sigmoid.

@@ -147,14 +147,7 @@ public struct FbankOptions: Codable, Equatable, Sendable, DefaultConstructible, 
     public init() {}
 
     public func validate() throws {
-        do { try frame.validate() } catch let e as ConfigError { throw e.relocated(source: "", prefix: "frame") }
-        do {
-            try mel.validate()
-            try mel.validate(sampleRate: frame.sampleRate)
-        } catch let e as ConfigError { throw e.relocated(source: "", prefix: "mel") }
-        guard energyFloor.isFinite, energyFloor >= 0 else {
-            throw ConfigError.invalidValue(source: "", key: "energy_floor", reason: "expected ≥ 0, found \(energyFloor)")
-        }
+        try validateSpectral(frame: frame, mel: mel, energyFloor: energyFloor)
     }
 }
 
@@ -178,20 +171,25 @@ public struct MfccOptions: Codable, Equatable, Sendable, DefaultConstructible, V
     public init() {}
 
     public func validate() throws {
-        do { try frame.validate() } catch let e as ConfigError { throw e.relocated(source: "", prefix: "frame") }
-        do {
-            try mel.validate()
-            try mel.validate(sampleRate: frame.sampleRate)
-        } catch let e as ConfigError { throw e.relocated(source: "", prefix: "mel") }
+        try validateSpectral(frame: frame, mel: mel, energyFloor: energyFloor)
         guard numCeps >= 1, numCeps <= mel.numBins else {
             throw ConfigError.invalidValue(source: "", key: "num_ceps", reason: "expected 1…\(mel.numBins) (mel.num_bins), found \(numCeps)")
         }
         guard cepstralLifter.isFinite, cepstralLifter >= 0 else {
             throw ConfigError.invalidValue(source: "", key: "cepstral_lifter", reason: "expected ≥ 0, found \(cepstralLifter)")
         }
-        guard energyFloor.isFinite, energyFloor >= 0 else {
-            throw ConfigError.invalidValue(source: "", key: "energy_floor", reason: "expected ≥ 0, found \(energyFloor)")
-        }
+    }
+}
+
+/// Checks the parts fbank and MFCC share: frame, mel band, energy floor.
+func validateSpectral(frame: FrameOptions, mel: MelOptions, energyFloor: Float) throws {
+    do { try frame.validate() } catch let e as ConfigError { throw e.relocated(source: "", prefix: "frame") }
+    do {
+        try mel.validate()
+        try mel.validate(sampleRate: frame.sampleRate)
+    } catch let e as ConfigError { throw e.relocated(source: "", prefix: "mel") }
+    guard energyFloor.isFinite, energyFloor >= 0 else {
+        throw ConfigError.invalidValue(source: "", key: "energy_floor", reason: "expected ≥ 0, found \(energyFloor)")
     }
 }
 

@@ -23,7 +23,7 @@ import _TestSupport
     }
 
     @Test func shippedRecipesAreValid() throws {
-        for name in ["digits", "debug"] {
+        for name in ["digits", "debug", "mandarin"] {
             let p = TestPaths.repoRoot.appendingPathComponent("recipes/\(name).json").path
             let data = try Data(contentsOf: URL(fileURLWithPath: p))
             let r = try StrictJSON.decode(Recipe.self, from: data, source: p)  // paths are made by `make`, not checked here
@@ -125,5 +125,30 @@ import _TestSupport
                              epoch: 3, devWer: 0.1, devCer: 0.05, parameters: 7)
         let back = try ModelBundle.decoder().decode(ModelInfo.self, from: ModelBundle.encoder().encode(info))
         #expect(back == info)
+    }
+}
+
+@Suite struct CorpusGeneratorTests {
+    /// The Mandarin corpus: Chinese text in the manifest, audio from the
+    /// cmn-latn-pinyin voice, test voices disjoint from training voices.
+    @Test func mandarinCorpus() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zh-\(getpid())")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "mandarin", dir.path, "--count", "24", "--seed", "4"]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let train = try DataSet.load(dir.appendingPathComponent("train.jsonl").path, normalize: .init())
+        #expect(!train.isEmpty)
+        for u in train {
+            #expect(u.text.unicodeScalars.allSatisfy { (0x4E00...0x9FFF).contains($0.value) }, "\(u.text)")
+            #expect(u.speaker?.hasPrefix("cmn-latn-pinyin+") == true)
+            #expect(u.duration > 0.3)
+        }
+        let trainVoices = Set(try String(contentsOf: dir.appendingPathComponent("voices-train.txt"), encoding: .utf8).split(separator: "\n"))
+        let testVoices = Set(try String(contentsOf: dir.appendingPathComponent("voices-test.txt"), encoding: .utf8).split(separator: "\n"))
+        #expect(trainVoices.isDisjoint(with: testVoices) && !testVoices.isEmpty)
     }
 }
