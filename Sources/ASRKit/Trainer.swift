@@ -303,7 +303,9 @@ public final class Trainer {
                 devLoss = v.loss; devWer = v.wer; devCer = v.cer
             }
             let seconds = Date().timeIntervalSince(start)
-            let metric = Float(devWer ?? devLoss ?? lossSum / Double(max(lossCount, 1)))
+            // Model selection: WER for spaced scripts, CER where tokens have no space (Mandarin).
+            let devError = tokens.space == nil ? devCer : devWer
+            let metric = Float(devError ?? devLoss ?? lossSum / Double(max(lossCount, 1)))
             let isBest = state.plateau.record(metric, schedule: schedule)
             if isBest { state.bestEpoch = epoch + 1 }
             let entry = EpochLog(epoch: epoch + 1, step: state.step, trainLoss: lossSum / Double(max(lossCount, 1)),
