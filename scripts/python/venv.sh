@@ -12,7 +12,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 want="$(sha256sum "$req" | cut -d' ' -f1)"
 if [ "$(cat "$venv/.requirements.sha" 2>/dev/null)" != "$want" ]; then
-  echo "installing Python peers into $venv (first time: several GB, a few minutes)…" >&2
+  echo "installing Python peers into $venv (first time: ~1 GB here, more where torch comes with CUDA)…" >&2
   "$venv/bin/python" -m pip install -q --upgrade pip >&2
   "$venv/bin/python" -m pip install -q -r "$req" >&2
   echo "$want" > "$venv/.requirements.sha"
