@@ -7,7 +7,8 @@ public enum WindowType: String, StrictEnum, Sendable {
     case povey
     /// `0.54 − 0.46 cos(a·i)`.
     case hamming
-    /// `0.5 − 0.5 cos(a·i)`; Kaldi calls it "hanning".
+    /// `0.5 − 0.5 cos(a·i)`, symmetric (a = 2π/(N−1)): Kaldi's "hanning". Not torch's
+    /// periodic `hann_window` (2π/N), which kaldi-native-fbank also offers as "hann".
     case hann
     /// `sin(0.5·a·i)`.
     case sine

@@ -164,10 +164,12 @@ case "lstm":
     }
     flops += 2 * Double(T * B) * Double(2 * H * V)
     flops *= 3
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
+    // Peak resident memory of this process image (VmHWM; ru_maxrss would include the parent's at fork).
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let hwmKB = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+        .flatMap { Double($0.split(separator: " ", omittingEmptySubsequences: true)[1]) } ?? 0
     let json: [String: Any] = ["case": "lstm", "times_ms": times, "gflop_per_step": flops / 1e9, "threads": threads, "mode": mode,
-                               "max_rss_mb": Double(usage.ru_maxrss) / 1024]
+                               "max_rss_mb": hwmKB / 1024]
     print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
 case "sgemm":
     // Peak single-precision GEMM rate of this machine through OpenBLAS, GFLOP/s.
