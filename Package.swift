@@ -50,7 +50,7 @@ let package = Package(
 
         .target(name: "Decoding", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
 
-        .target(name: "ASRText", dependencies: ["ASRCore"], exclude: ["README.md"]),
+        .target(name: "ASRText", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
 
         // MARK: Toolkit (recipes, training, transcription, evaluation)
         .target(
@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "ASRKitTests", dependencies: ["ASRKit", "ASRText", "ASRCore", "Features", "_TestSupport"]),
+        .testTarget(name: "ASRTextTests", dependencies: ["ASRText", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["asr", "ASRCore", "_TestSupport"]),
     ]
 )

@@ -39,9 +39,10 @@ public enum AlignmentReport {
 
     /// Counts of (ref → hyp) substitutions, deletions (hyp "***") and insertions (ref "***").
     public static func confusions(ref: [String], hyp: [String], alignment a: Alignment, into table: inout [String: Int]) {
+        func show(_ u: String) -> String { u == " " ? "<space>" : u }
         for step in a.steps where step.op != .match {
-            let rs = step.ref.map { ref[$0] } ?? "***"
-            let hs = step.hyp.map { hyp[$0] } ?? "***"
+            let rs = step.ref.map { show(ref[$0]) } ?? "***"
+            let hs = step.hyp.map { show(hyp[$0]) } ?? "***"
             table["\(rs) → \(hs)", default: 0] += 1
         }
     }

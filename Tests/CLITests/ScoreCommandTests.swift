@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import ASRCore
+import _TestSupport
+
+/// `asr score` on files in every supported format.
+@Suite struct ScoreCommandTests {
+    let dir = TestPaths.temporaryDirectory("score")
+
+    func write(_ name: String, _ text: String) -> String {
+        let p = dir.appendingPathComponent(name).path
+        try! text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+
+    @Test func kaldiTextWithMissingIds() throws {
+        let ref = write("ref.txt", "utt_1 seven three oh\nutt_2 one two\nutt_3 nine\n")
+        let hyp = write("hyp.txt", "utt_1 seven tree oh\nutt_3 nine nine\nutt_9 extra words\n")
+        let r = try CLI.run(["score", ref, hyp])
+        #expect(r.status == 0, "\(r.stderr)")
+        // utt_1: 1 sub; utt_2 missing: 2 del; utt_3: 1 ins; utt_9 extra: 2 ins → 6 errors / 6 words.
+        #expect(r.stdout.contains("%WER 100.00 [ 6 / 6, 3 ins, 2 del, 1 sub ]"))
+        #expect(r.stderr.contains("utt_2") && r.stderr.contains("utt_9"))
+        let ignore = try CLI.run(["score", ref, hyp, "--ignore-missing"])
+        #expect(ignore.stdout.contains("%WER 50.00 [ 2 / 4, 1 ins, 0 del, 1 sub ]"), "\(ignore.stdout)")
+    }
+
+    @Test func plainLinesTSVAndJSONL() throws {
+        let lr = write("r.lines", "the cat sat\non the mat\n")
+        let lh = write("h.lines", "the cat sat\non a mat\n")
+        #expect(try CLI.run(["score", lr, lh]).stdout.contains("%WER 16.67 [ 1 / 6, 0 ins, 0 del, 1 sub ]"))
+        let tr = write("r.tsv", "a\tgood morning\nb\tthank you\n")
+        let th = write("h.tsv", "b\tthank you\na\tgood mourning\n")
+        #expect(try CLI.run(["score", tr, th]).stdout.contains("%WER 25.00 [ 1 / 4"))
+        let jr = write("r.jsonl", "{\"audio_filepath\": \"x.wav\", \"text\": \"好棒棒\"}\n")
+        let jh = write("h.jsonl", "{\"audio_filepath\": \"x.wav\", \"text\": \"好棒棒\", \"pred_text\": \"好棒\"}\n")
+        let j = try CLI.run(["score", jr, jh, "--cer"])
+        #expect(j.stdout.hasPrefix("%CER 33.33 [ 1 / 3, 0 ins, 1 del, 0 sub ]"), "\(j.stdout)")
+    }
+
+    @Test func normalisationMappingSpeakersAndReport() throws {
+        let ref = write("ref2.txt", "u1 Seven, oh NINE!\nu2 zero\n")
+        let hyp = write("hyp2.txt", "u1 seven zero nine\nu2 oh\n")
+        let map = write("map.txt", "oh zero\n")
+        let spk = write("utt2spk", "u1 alice\nu2 bob\n")
+        let report = dir.appendingPathComponent("report.txt").path
+        let r = try CLI.run(["score", ref, hyp, "--lowercase", "--strip-punctuation", "--map", map, "--utt2spk", spk, "--report", report])
+        #expect(r.stdout.contains("%WER 0.00 [ 0 / 4"), "\(r.stdout)")
+        let text = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(text.contains("Per speaker:") && text.contains("alice") && text.contains("REF:"))
+        let json = try CLI.run(["score", ref, hyp, "--json"])
+        let obj = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        #expect(obj["wer"] is Double && obj["mer"] is Double && obj["wil"] is Double)
+    }
+
+    @Test func badInputNamesFileAndLine() throws {
+        let ref = write("dup.txt", "u1 a b\nu1 c\n")
+        let hyp = write("ok.txt", "u1 a b\n")
+        let r = try CLI.run(["score", ref, hyp, "--format", "kaldi"])
+        #expect(r.status != 0 && r.stderr.contains("dup.txt") && r.stderr.contains("line 2"))
+        let tsv = write("bad.tsv", "a\tx\nno tab here\n")
+        let t = try CLI.run(["score", tsv, tsv, "--format", "tsv"])
+        #expect(t.status != 0 && t.stderr.contains("line 2"))
+        let m = try CLI.run(["score", "/no/ref.txt", hyp])
+        #expect(m.status != 0 && m.stderr.contains("/no/ref.txt"))
+    }
+}
