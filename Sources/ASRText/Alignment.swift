@@ -17,6 +17,9 @@ public struct Alignment: Equatable, Sendable {
     public var steps: [(op: EditOp, ref: Int?, hyp: Int?)]
     public var hits = 0, substitutions = 0, deletions = 0, insertions = 0
 
+    @inlinable
+    public init(steps: [(op: EditOp, ref: Int?, hyp: Int?)]) { self.steps = steps }
+
     public static func == (a: Alignment, b: Alignment) -> Bool {
         a.hits == b.hits && a.substitutions == b.substitutions && a.deletions == b.deletions && a.insertions == b.insertions
             && a.steps.map { "\($0.op.rawValue)\($0.ref ?? -1),\($0.hyp ?? -1)" } == b.steps.map { "\($0.op.rawValue)\($0.ref ?? -1),\($0.hyp ?? -1)" }
@@ -29,29 +32,37 @@ public struct Alignment: Equatable, Sendable {
 
 /// Aligns two unit sequences (words or characters) with unit costs.
 /// Memory O(N·M) bytes for the backtrace; fine for 10k-word lines.
+@inlinable
 public func align<T: Equatable>(_ ref: [T], _ hyp: [T]) -> Alignment {
     // Common prefix and suffix are matched outright (as rapidfuzz does before its DP).
     var p = 0
     while p < ref.count && p < hyp.count && ref[p] == hyp[p] { p += 1 }
     var q = 0
     while q < ref.count - p && q < hyp.count - p && ref[ref.count - 1 - q] == hyp[hyp.count - 1 - q] { q += 1 }
-    var result = alignCore(Array(ref[p..<(ref.count - q)]), Array(hyp[p..<(hyp.count - q)]))
-    result.steps = (0..<p).map { (EditOp.match, Optional($0), Optional($0)) }
-        + result.steps.map { ($0.op, $0.ref.map { $0 + p }, $0.hyp.map { $0 + p }) }
-        + (0..<q).map { k in (EditOp.match, Optional(ref.count - q + k), Optional(hyp.count - q + k)) }
+    var result = Alignment(steps: [])
+    // Steps are collected back to front, then reversed in place.
+    var steps: [(op: EditOp, ref: Int?, hyp: Int?)] = []
+    steps.reserveCapacity(ref.count + hyp.count)
+    for k in stride(from: q - 1, through: 0, by: -1) { steps.append((.match, ref.count - q + k, hyp.count - q + k)) }
+    alignCore(ref, hyp, from: p, refEnd: ref.count - q, hypEnd: hyp.count - q, into: &steps, &result)
+    for k in stride(from: p - 1, through: 0, by: -1) { steps.append((.match, k, k)) }
+    steps.reverse()
+    result.steps = steps
     result.hits += p + q
     return result
 }
 
-private func alignCore<T: Equatable>(_ ref: [T], _ hyp: [T]) -> Alignment {
-    let n = ref.count, m = hyp.count
-    var result = Alignment(steps: [])
+/// Aligns ref[p..<refEnd] with hyp[p..<hypEnd], appending steps back to front.
+@inlinable
+func alignCore<T: Equatable>(_ ref: [T], _ hyp: [T], from p: Int, refEnd: Int, hypEnd: Int,
+                             into steps: inout [(op: EditOp, ref: Int?, hyp: Int?)], _ result: inout Alignment) {
+    let n = refEnd - p, m = hypEnd - p
     if n == 0 || m == 0 {
-        for i in 0..<n { result.steps.append((.deletion, i, nil)) }
-        for j in 0..<m { result.steps.append((.insertion, nil, j)) }
-        result.deletions = n
-        result.insertions = m
-        return result
+        for j in stride(from: m - 1, through: 0, by: -1) { steps.append((.insertion, nil, p + j)) }
+        for i in stride(from: n - 1, through: 0, by: -1) { steps.append((.deletion, p + i, nil)) }
+        result.deletions += n
+        result.insertions += m
+        return
     }
     // Costs row by row; for each cell, which predecessors lie on a minimal path
     // (bit 0: diagonal, bit 1: up = deletion, bit 2: left = insertion).
@@ -62,8 +73,9 @@ private func alignCore<T: Equatable>(_ ref: [T], _ hyp: [T]) -> Alignment {
     for i in 1...n {
         cur[0] = Int32(i)
         back[i * width] = 2
+        let r = ref[p + i - 1]
         for j in 1...m {
-            let diag = prev[j - 1] + (ref[i - 1] == hyp[j - 1] ? 0 : 1)
+            let diag = prev[j - 1] + (r == hyp[p + j - 1] ? 0 : 1)
             let up = prev[j] + 1
             let left = cur[j - 1] + 1
             let best = min(diag, up, left)
@@ -74,23 +86,19 @@ private func alignCore<T: Equatable>(_ ref: [T], _ hyp: [T]) -> Alignment {
     }
     // Trace back from the end: deletion, else substitution, else insertion, else match.
     var i = n, j = m
-    var steps: [(op: EditOp, ref: Int?, hyp: Int?)] = []
-    steps.reserveCapacity(n + m)
     while i > 0 || j > 0 {
         let options: UInt8 = i == 0 ? 4 : (j == 0 ? 2 : back[i * width + j])
-        let diagIsSub = i > 0 && j > 0 && ref[i - 1] != hyp[j - 1]
+        let diagIsSub = i > 0 && j > 0 && ref[p + i - 1] != hyp[p + j - 1]
         if options & 2 != 0 {
-            steps.append((.deletion, i - 1, nil)); result.deletions += 1; i -= 1
+            steps.append((.deletion, p + i - 1, nil)); result.deletions += 1; i -= 1
         } else if options & 1 != 0 && diagIsSub {
-            steps.append((.substitution, i - 1, j - 1)); result.substitutions += 1; i -= 1; j -= 1
+            steps.append((.substitution, p + i - 1, p + j - 1)); result.substitutions += 1; i -= 1; j -= 1
         } else if options & 4 != 0 {
-            steps.append((.insertion, nil, j - 1)); result.insertions += 1; j -= 1
+            steps.append((.insertion, nil, p + j - 1)); result.insertions += 1; j -= 1
         } else {
-            steps.append((.match, i - 1, j - 1)); result.hits += 1; i -= 1; j -= 1
+            steps.append((.match, p + i - 1, p + j - 1)); result.hits += 1; i -= 1; j -= 1
         }
     }
-    result.steps = steps.reversed()
-    return result
 }
 
 /// Corpus-level error counts: sums over utterances (never means of rates).
@@ -136,8 +144,26 @@ public struct ErrorCounts: Codable, Equatable, Sendable {
     }
 }
 
-/// Words of a text (split on whitespace).
-public func words(_ text: String) -> [String] { text.split(whereSeparator: \.isWhitespace).map(String.init) }
+/// Words of a text (split on whitespace). ASCII text takes a byte-level fast
+/// path (Unicode property look-ups per character cost 10× more).
+public func words(_ text: String) -> [String] {
+    var out: [String] = []
+    var ascii = true
+    let done: Bool = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+        var start = -1
+        for (i, b) in bytes.enumerated() {
+            if b >= 0x80 { ascii = false; return false }
+            let space = b == 0x20 || (b >= 0x09 && b <= 0x0D)
+            if space {
+                if start >= 0 { out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)); start = -1 }
+            } else if start < 0 { start = i }
+        }
+        if start >= 0 { out.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self)) }
+        return true
+    } ?? false
+    if done && ascii { return out }
+    return text.split(whereSeparator: \.isWhitespace).map(String.init)
+}
 
 /// Characters (grapheme clusters) of a text for CER; spaces count unless `dropSpaces`.
 public func characters(_ text: String, dropSpaces: Bool = false) -> [String] {

@@ -6,6 +6,7 @@
 //
 // Output (one line): {"case": "...", "times_ms": [...], "frames": T, "dim": D}
 import ASRCore
+import ASRText
 import AudioIO
 import CTC
 import Decoding
@@ -197,6 +198,19 @@ case "export-model":
     try! NPY.write(x, to: dir + "/input.npy")
     try! NPY.write(y.data, to: dir + "/logits.npy")
     print("{\"case\": \"export-model\"}")
+case "score":
+    // WER counts of line-aligned reference/hypothesis files (words), summed.
+    guard let refPath = opts["ref"], let hypPath = opts["hyp"] else { fail("--ref and --hyp are required") }
+    let refs = try! TranscriptFile.readLines(refPath).map(String.init), hyps = try! TranscriptFile.readLines(hypPath).map(String.init)
+    let reps = Int(opts["reps"] ?? "5")!
+    var counts = ErrorCounts()
+    let times = time(reps) {
+        counts = ErrorCounts()
+        for (r, h) in zip(refs, hyps) { counts.add(align(words(r), words(h))) }
+    }
+    let json: [String: Any] = ["case": "score", "times_ms": times,
+                               "counts": [counts.hits, counts.substitutions, counts.deletions, counts.insertions]]
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
 default:
     fail("unknown benchmark \(command)")
 }

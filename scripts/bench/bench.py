@@ -154,6 +154,9 @@ def build_cases(args):
         cases.append(Case("prefix beam search", f"beam {beam}, 20 utts × T=500, V=30", 1,
                           ours_beam(args, path, 500, beam, labels),
                           [("pyctcdecode", pyctc_beam(utts, beam, labels), agree_beam(utts, labels))]))
+    rp, hp, refs, hyps = score_inputs(args)
+    cases.append(Case("WER scoring", "10,000 pairs × 20 words", 1, ours_score(args, rp, hp),
+                      [("jiwer.process_words", jiwer_score(refs, hyps), agree_counts)]))
     path, utts = beam_inputs(args, 500, 4000, 2, seed=7)
     labels = beam_labels(4000)
     cases.append(Case("prefix beam search", "Mandarin V=4000, beam 16, 2 utts × T=500 (15 s at 30 ms/frame)", 1,
@@ -323,6 +326,55 @@ def agree_beam(utts, labels):
         extra = f"; in the {n - same} others ours has the higher p(text|x) in {better}" if same < n else ""
         return f"{verdict} ({same}/{n} identical{extra})"
     return check
+
+
+# ---------------------------------------------------------------- WER scoring
+def score_inputs(args, n=10000, words=20, seed=5):
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i}" for i in range(50)]
+    refs, hyps = [], []
+    for _ in range(n):
+        r = list(rng.choice(vocab, words))
+        h = list(r)
+        for _ in range(int(rng.integers(0, 5))):
+            op, k = rng.integers(0, 3), int(rng.integers(0, len(h) + 1))
+            if op == 0 and h:
+                h[k % len(h)] = str(rng.choice(vocab))
+            elif op == 1 and h:
+                del h[k % len(h)]
+            else:
+                h.insert(k, str(rng.choice(vocab)))
+        refs.append(" ".join(r))
+        hyps.append(" ".join(h))
+    rp, hp = os.path.join(args.out, "score-ref.txt"), os.path.join(args.out, "score-hyp.txt")
+    open(rp, "w").write("\n".join(refs) + "\n")
+    open(hp, "w").write("\n".join(hyps) + "\n")
+    return rp, hp, refs, hyps
+
+
+def ours_score(args, rp, hp):
+    def run(reps):
+        p = subprocess.run([args.bin, "score", "--ref", rp, "--hyp", hp, "--reps", str(reps)], check=True,
+                           capture_output=True, text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        return res["times_ms"], res["counts"]
+    return run
+
+
+def jiwer_score(refs, hyps):
+    import jiwer
+
+    def compute():
+        o = jiwer.process_words(refs, hyps)
+        return [o.hits, o.substitutions, o.deletions, o.insertions]
+
+    def run(reps):
+        return timed(compute, reps)
+    return run
+
+
+def agree_counts(ours, peer):
+    return f"{'yes' if list(ours) == list(peer) else 'NO'} (H/S/D/I {list(ours)} vs {list(peer)})"
 
 
 def machine_info():
