@@ -214,3 +214,12 @@ public enum AudioFileStub {
         try d.write(to: URL(fileURLWithPath: path))
     }
 }
+
+extension TestPaths {
+    /// Writes `text` to `dir/name` and returns the path.
+    public static func write(_ text: String, to name: String, in dir: URL) -> String {
+        let p = dir.appendingPathComponent(name).path
+        try! text.write(toFile: p, atomically: true, encoding: .utf8)
+        return p
+    }
+}

@@ -9,11 +9,7 @@ import _TestSupport
 @Suite struct RecipeTests {
     let dir = TestPaths.temporaryDirectory("recipe")
 
-    func write(_ name: String, _ text: String) -> String {
-        let p = dir.appendingPathComponent(name).path
-        try! text.write(toFile: p, atomically: true, encoding: .utf8)
-        return p
-    }
+    func write(_ name: String, _ text: String) -> String { TestPaths.write(text, to: name, in: dir) }
 
     var manifest: String { write("m.jsonl", "{\"audio_filepath\": \"x.wav\", \"text\": \"a\"}\n") }
 
@@ -64,11 +60,7 @@ import _TestSupport
 @Suite struct DataSetTests {
     let dir = TestPaths.temporaryDirectory("dataset")
 
-    func write(_ name: String, _ text: String) -> String {
-        let p = dir.appendingPathComponent(name).path
-        try! text.write(toFile: p, atomically: true, encoding: .utf8)
-        return p
-    }
+    func write(_ name: String, _ text: String) -> String { TestPaths.write(text, to: name, in: dir) }
 
     func wav(_ name: String) -> String {
         let p = dir.appendingPathComponent(name).path

@@ -16,11 +16,7 @@ import _TestSupport
         return p
     }
 
-    func write(_ name: String, _ text: String) throws -> String {
-        let p = dir.appendingPathComponent(name).path
-        try text.write(toFile: p, atomically: true, encoding: .utf8)
-        return p
-    }
+    func write(_ name: String, _ text: String) throws -> String { TestPaths.write(text, to: name, in: dir) }
 
     @Test func mandarinRepeatsSurvive() throws {
         let tokens = try write("zh.txt", "<blank>\n好\n棒\n")

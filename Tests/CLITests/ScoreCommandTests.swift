@@ -7,11 +7,7 @@ import _TestSupport
 @Suite struct ScoreCommandTests {
     let dir = TestPaths.temporaryDirectory("score")
 
-    func write(_ name: String, _ text: String) -> String {
-        let p = dir.appendingPathComponent(name).path
-        try! text.write(toFile: p, atomically: true, encoding: .utf8)
-        return p
-    }
+    func write(_ name: String, _ text: String) -> String { TestPaths.write(text, to: name, in: dir) }
 
     @Test func kaldiTextWithMissingIds() throws {
         let ref = write("ref.txt", "utt_1 seven three oh\nutt_2 one two\nutt_3 nine\n")
