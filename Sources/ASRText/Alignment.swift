@@ -169,3 +169,51 @@ public func words(_ text: String) -> [String] {
 public func characters(_ text: String, dropSpaces: Bool = false) -> [String] {
     text.compactMap { c in dropSpaces && c.isWhitespace ? nil : String(c) }
 }
+
+/// A word as a byte range of a UTF-8 buffer, compared by bytes (valid only
+/// while the buffer is).
+@usableFromInline
+struct ByteWord: Equatable {
+    @usableFromInline let base: UnsafePointer<UInt8>
+    @usableFromInline let start: Int32
+    @usableFromInline let count: Int32
+
+    @inlinable
+    static func == (a: ByteWord, b: ByteWord) -> Bool {
+        a.count == b.count && memcmp(a.base + Int(a.start), b.base + Int(b.start), Int(a.count)) == 0
+    }
+}
+
+/// Word alignment of two texts, `align(words(ref), words(hyp))` without
+/// creating a String per word: ASCII text is split and compared as bytes
+/// (non-ASCII text takes the general path, whose whitespace is Unicode's).
+public func alignWords(_ ref: String, _ hyp: String) -> Alignment {
+    var r = ref, h = hyp
+    r.makeContiguousUTF8()
+    h.makeContiguousUTF8()
+    let fast: Alignment? = r.utf8.withContiguousStorageIfAvailable { rb -> Alignment? in
+        h.utf8.withContiguousStorageIfAvailable { hb -> Alignment? in
+            func split(_ b: UnsafeBufferPointer<UInt8>) -> [ByteWord]? {
+                var out: [ByteWord] = []
+                var start = -1
+                for i in 0..<b.count {
+                    let c = b[i]
+                    if c >= 0x80 { return nil }
+                    if c == 0x20 || (c >= 0x09 && c <= 0x0D) {
+                        if start >= 0 { out.append(ByteWord(base: b.baseAddress!, start: Int32(start), count: Int32(i - start))); start = -1 }
+                    } else if start < 0 { start = i }
+                }
+                if start >= 0 { out.append(ByteWord(base: b.baseAddress!, start: Int32(start), count: Int32(b.count - start))) }
+                return out
+            }
+            guard rb.count > 0 || hb.count > 0 else { return align([ByteWord](), [ByteWord]()) }
+            guard let rw = rb.count == 0 ? [] : split(rb), let hw = hb.count == 0 ? [] : split(hb) else { return nil }
+            return align(rw, hw)
+        } ?? nil
+    } ?? nil
+    return fast ?? align(words(ref), words(hyp))
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

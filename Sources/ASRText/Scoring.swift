@@ -28,7 +28,7 @@ public struct Scorer {
 
     public mutating func add(id: String, reference: String, hypothesis: String) {
         let rw = ASRText.words(reference), hw = ASRText.words(hypothesis)
-        let wa = align(rw, hw)
+        let wa = alignWords(reference, hypothesis)
         let rc = characters(reference, dropSpaces: cerNoSpaces), hc = characters(hypothesis, dropSpaces: cerNoSpaces)
         let ca = align(rc, hc)
         words.add(wa)

@@ -206,7 +206,7 @@ case "score":
     var counts = ErrorCounts()
     let times = time(reps) {
         counts = ErrorCounts()
-        for (r, h) in zip(refs, hyps) { counts.add(align(words(r), words(h))) }
+        for (r, h) in zip(refs, hyps) { counts.add(alignWords(r, h)) }
     }
     let json: [String: Any] = ["case": "score", "times_ms": times,
                                "counts": [counts.hits, counts.substitutions, counts.deletions, counts.insertions]]

@@ -22,6 +22,7 @@ enum JiwerFixture {
         for p in JiwerFixture.doc.pairs {
             let w = align(words(p.ref), words(p.hyp))
             #expect([w.hits, w.substitutions, w.deletions, w.insertions] == p.words, "words \(p.ref) | \(p.hyp)")
+            #expect(alignWords(p.ref, p.hyp) == w, "byte path \(p.ref) | \(p.hyp)")
             let c = align(characters(p.ref), characters(p.hyp))
             #expect([c.hits, c.substitutions, c.deletions, c.insertions] == p.chars, "chars \(p.ref) | \(p.hyp)")
         }
@@ -31,7 +32,7 @@ enum JiwerFixture {
     @Test func corpusMeasures() {
         var w = ErrorCounts(), c = ErrorCounts()
         for p in JiwerFixture.doc.pairs where p.in_corpus {
-            w.add(align(words(p.ref), words(p.hyp)))
+            w.add(alignWords(p.ref, p.hyp))
             c.add(align(characters(p.ref), characters(p.hyp)))
         }
         let j = JiwerFixture.doc.corpus
