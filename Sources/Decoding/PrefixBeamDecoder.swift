@@ -22,6 +22,12 @@ public struct BeamSearchOptions: Codable, Equatable, Sendable, DefaultConstructi
     public var lengthBonus: Float = 1.0
     /// Token id of the blank.
     public var blank = 0
+    /// Beam slots per (prefix, last token or blank), as pyctcdecode keeps them,
+    /// instead of one slot per prefix; blank and repeats only extend when they
+    /// pass the token pruning, and repeated or leading spaces add nothing to
+    /// the text. Without LM or hotwords. Off by default: merging the two
+    /// endings of a prefix (Hannun et al.) finds more probable outputs.
+    public var pyctcdecodeCompatible = false
 
     public init() {}
 
@@ -66,6 +72,7 @@ public struct PrefixBeamDecoder: CTCDecoding {
     }
 
     public func decode(_ x: Matrix) -> [Hypothesis] {
+        if options.pyctcdecodeCompatible && lm == nil && hotwords == nil { return decodeCompatible(x) }
         let T = x.rows, V = x.cols
         let blank = options.blank
         let ninf = -Float.infinity
@@ -242,6 +249,84 @@ func logAdd(_ a: Float, _ b: Float) -> Float {
     if a == -.infinity { return b }
     if b == -.infinity { return a }
     return a > b ? a + log1pf(expf(b - a)) : b + log1pf(expf(a - b))
+}
+
+extension PrefixBeamDecoder {
+    /// The pyctcdecode-compatible search (see `BeamSearchOptions.pyctcdecodeCompatible`).
+    func decodeCompatible(_ x: Matrix) -> [Hypothesis] {
+        let T = x.rows, V = x.cols
+        let blank = options.blank
+        let space = separator ?? -1
+        var parent: [Int32] = [-1], token: [Int32] = [-1]
+        var children = IntTable()
+        func child(_ p: Int32, _ tok: Int) -> Int32 {
+            // A space at the start or after a space leaves the text unchanged.
+            if tok == space && (p == 0 || Int(token[Int(p)]) == space) { return p }
+            let key = Int(p) << 20 | tok
+            if let c = children.get(key) { return c }
+            let id = Int32(parent.count)
+            parent.append(p); token.append(Int32(tok))
+            children.set(key, id)
+            return id
+        }
+        // Beam entries: (node, last token or −1 for blank, score).
+        var beam: [(node: Int32, last: Int32, score: Float)] = [(0, -1, 0)]
+        var next: [Int: Int] = [:]  // (node << 21 | last + 1) → index in `acc`
+        var acc: [(node: Int32, last: Int32, score: Float)] = []
+        var allowed = [Bool](repeating: false, count: V)
+        x.storage.withUnsafeBufferPointer { buf in
+            for t in 0..<T {
+                let row = buf.baseAddress! + t * V
+                var best = 0
+                for v in 0..<V {
+                    if row[v] > row[best] { best = v }
+                    allowed[v] = row[v] >= options.tokenMinLogProb
+                }
+                allowed[best] = true
+                next.removeAll(keepingCapacity: true)
+                acc.removeAll(keepingCapacity: true)
+                func add(_ node: Int32, _ last: Int32, _ score: Float) {
+                    let key = Int(node) << 21 | Int(last + 1)
+                    if let i = next[key] { acc[i].score = logAdd(acc[i].score, score) } else {
+                        next[key] = acc.count
+                        acc.append((node, last, score))
+                    }
+                }
+                for v in 0..<V where allowed[v] {
+                    let lp = row[v]
+                    for e in beam {
+                        if v == blank {
+                            add(e.node, -1, e.score + lp)
+                        } else if Int(e.last) == v {
+                            add(e.node, e.last, e.score + lp)
+                        } else {
+                            add(child(e.node, v), Int32(v), e.score + lp)
+                        }
+                    }
+                }
+                var top = -Float.infinity
+                for e in acc { top = max(top, e.score) }
+                if options.beamPruneLogProb > -.infinity { acc.removeAll { $0.score < top + options.beamPruneLogProb } }
+                if acc.count > options.beamWidth {
+                    acc.sort { $0.score > $1.score }
+                    acc.removeLast(acc.count - options.beamWidth)
+                }
+                beam = acc
+            }
+        }
+        // Merge the endings of each prefix and rank.
+        var totals: [Int32: Float] = [:]
+        for e in beam { totals[e.node] = totals[e.node].map { logAdd($0, e.score) } ?? e.score }
+        let ranked = totals.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        return ranked.prefix(max(options.nbest, 1)).map { node, score in
+            var ids: [Int] = []
+            var n = node
+            while n > 0 { ids.append(Int(token[Int(n)])); n = parent[Int(n)] }
+            ids.reverse()
+            if ids.last == space { ids.removeLast() }
+            return Hypothesis(tokens: ids, score: score, acousticScore: score, spans: alignTokens(ids, logProbs: x, blank: blank))
+        }
+    }
 }
 
 /// Keeps the `k` highest-scoring entries (ties: lower node id first), in no

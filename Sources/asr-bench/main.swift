@@ -109,7 +109,9 @@ case "beam":
     o.tokenMinLogProb = Float(opts["min-logp"] ?? "-5")!
     o.blankSkipThreshold = Float(opts["skip"] ?? "2")!
     o.beamPruneLogProb = Float(opts["beam-prune"] ?? "-10")!
-    let decoder: any CTCDecoding = opts["greedy"] != nil ? GreedyDecoder() : PrefixBeamDecoder(options: o)
+    o.pyctcdecodeCompatible = opts["compat"] == "1"
+    let tokens = (0..<V).map { $0 == 1 && V == 30 ? " " : "t\($0)" }  // V = 30 cases: id 1 is the space
+    let decoder: any CTCDecoding = opts["greedy"] != nil ? GreedyDecoder() : PrefixBeamDecoder(options: o, tokens: tokens)
     let utts = (0..<N).map { n in Matrix(rows: T, cols: V, storage: Array(all.storage[(n * T * V)..<((n + 1) * T * V)])) }
     var hyps: [[Int]] = utts.map { decoder.decode($0)[0].tokens }
     let times = time(reps) { hyps = utts.map { decoder.decode($0)[0].tokens } }

@@ -122,3 +122,30 @@ func logLikelihood(_ labels: [Int], _ x: Matrix) -> Float {
         }
     }
 }
+
+@Suite struct CompatibleBeamTests {
+    func compat(_ tokens: [String]) -> PrefixBeamDecoder {
+        var o = BeamSearchOptions()
+        o.pyctcdecodeCompatible = true
+        o.tokenMinLogProb = -5
+        return PrefixBeamDecoder(options: o, tokens: tokens)
+    }
+
+    @Test func repeatsAndSpaces() {
+        let zh = ["<blank>", "好", "棒"]
+        #expect(compat(zh).decode(peaked([1, 1, 0, 2, 2, 0, 2], V: 3))[0].tokens == [1, 2, 2])
+        let en = ["<blank>", " ", "a", "b"]
+        // ␣ a ␣ ∅ ␣ b ␣ → "a b": leading, repeated and trailing spaces add nothing (pyctcdecode's text).
+        let h = compat(en).decode(peaked([1, 2, 1, 0, 1, 3, 1], V: 4))[0]
+        #expect(h.tokens.map { en[$0] }.joined() == "a b")
+    }
+
+    @Test func agreesWithGreedyOnPeakedInputs() {
+        var g = SeededGenerator(seed: 9)
+        for _ in 0..<30 {
+            let path = (0..<25).map { _ in 2 + Int(g.next() % 4) == 5 ? 0 : 2 + Int(g.next() % 4) }
+            let x = peaked(path, V: 6, peak: 0.97)
+            #expect(compat(["<blank>", " ", "a", "b", "c", "d"]).decode(x)[0].tokens == GreedyDecoder().decode(x)[0].tokens)
+        }
+    }
+}

@@ -151,16 +151,18 @@ def build_cases(args):
     for beam in (16, 64):
         path, utts = beam_inputs(args, 500, 30, 20, seed=beam)
         labels = beam_labels(30)
-        cases.append(Case("prefix beam search", f"beam {beam}, 20 utts × T=500, V=30", 1,
-                          ours_beam(args, path, 500, beam, labels),
-                          [("pyctcdecode", pyctc_beam(utts, beam, labels), agree_beam(utts, labels))]))
+        for compat in (False, True):
+            name = "prefix beam search" + (" (pyctcdecode-compatible mode)" if compat else "")
+            cases.append(Case(name, f"beam {beam}, 20 utts × T=500, V=30", 1,
+                              ours_beam(args, path, 500, beam, labels, compat),
+                              [("pyctcdecode", pyctc_beam(utts, beam, labels), agree_beam(utts, labels))]))
     rp, hp, refs, hyps = score_inputs(args)
     cases.append(Case("WER scoring", "10,000 pairs × 20 words", 1, ours_score(args, rp, hp),
                       [("jiwer.process_words", jiwer_score(refs, hyps), agree_counts)]))
     path, utts = beam_inputs(args, 500, 4000, 2, seed=7)
     labels = beam_labels(4000)
-    cases.append(Case("prefix beam search", "Mandarin V=4000, beam 16, 2 utts × T=500 (15 s at 30 ms/frame)", 1,
-                      ours_beam(args, path, 500, 16, labels),
+    cases.append(Case("prefix beam search (pyctcdecode-compatible mode)", "Mandarin V=4000, beam 16, 2 utts × T=500 (15 s at 30 ms/frame)", 1,
+                      ours_beam(args, path, 500, 16, labels, True),
                       [("pyctcdecode", pyctc_beam(utts, 16, labels), agree_beam(utts, labels))]))
     return cases
 
@@ -281,10 +283,10 @@ def beam_labels(V):
     return [""] + [chr(0x4E00 + i) for i in range(V - 1)]
 
 
-def ours_beam(args, path, T, beam, labels):
+def ours_beam(args, path, T, beam, labels, compat=False):
     def run(reps):
         p = subprocess.run([args.bin, "beam", "--inputs", path, "--T", str(T), "--beam", str(beam), "--min-logp", "-5",
-                            "--beam-prune", "-10", "--reps", str(reps), "--threads", "1"],
+                            "--beam-prune", "-10", "--reps", str(reps), "--threads", "1"] + (["--compat", "1"] if compat else []),
                            check=True, capture_output=True, text=True)
         res = json.loads(p.stdout.strip().splitlines()[-1])
         return res["times_ms"], ["".join(labels[i] for i in h) for h in res["hyps"]]
