@@ -249,15 +249,8 @@ public final class Trainer {
                     } else { members.append(k) }
                 }
                 guard !members.isEmpty else { continue }
-                let B = members.count, D = pipeline.dimension
-                let T = members.map { feats[$0].rows }.max()!
-                var x = Matrix(rows: T * B, cols: D)
-                for (b, k) in members.enumerated() {
-                    let f = feats[k]
-                    for t in 0..<f.rows { for d in 0..<D { x[t * B + b, d] = f[t, d] } }
-                }
-                let lengths = members.map { feats[$0].rows }
-                let y = model.forward(SequenceBatch(data: x, frames: T, batch: B, lengths: lengths), training: true)
+                let B = members.count
+                let y = model.forward(timeMajorBatch(members.map { feats[$0] }), training: true)
                 let targets = members.map { train[batch[$0]].labels }
                 let result: CTCResult
                 do {
@@ -357,15 +350,9 @@ public final class Trainer {
         while i < order.count {
             let members = Array(order[i..<min(order.count, i + bs)])
             i += bs
-            let B = members.count, D = features[members[0]].cols
-            let T = members.map { features[$0].rows }.max()!
-            guard T > 0 else { continue }
-            var x = Matrix(rows: T * B, cols: D)
-            for (b, k) in members.enumerated() {
-                let f = features[k]
-                for t in 0..<f.rows { for d in 0..<D { x[t * B + b, d] = f[t, d] } }
-            }
-            let y = model.forward(SequenceBatch(data: x, frames: T, batch: B, lengths: members.map { features[$0].rows }), training: false)
+            let B = members.count
+            guard members.contains(where: { features[$0].rows > 0 }) else { continue }
+            let y = model.forward(timeMajorBatch(members.map { features[$0] }), training: false)
             if let r = try? ctcLoss(logits: y.data.storage, frames: y.frames, batch: B, vocabulary: tokens.count, inputLengths: y.lengths,
                                     targets: members.map { examples[$0].labels }, options: CTCOptions(reduction: .none, zeroInfinity: true)) {
                 for (b, k) in members.enumerated() where r.losses[b] > 0 || !examples[k].labels.isEmpty {
@@ -404,6 +391,17 @@ public final class Trainer {
             throw FileError.cannotWrite(path: link, reason: String(cString: strerror(errno)))
         }
     }
+}
+
+/// Pads utterance features `[T_b, D]` into one time-major batch `[T·B, D]`.
+func timeMajorBatch(_ feats: [Matrix]) -> SequenceBatch {
+    let B = feats.count, D = feats[0].cols
+    let T = feats.map(\.rows).max()!
+    var x = Matrix(rows: T * B, cols: D)
+    for (b, f) in feats.enumerated() {
+        for t in 0..<f.rows { for d in 0..<D { x[t * B + b, d] = f[t, d] } }
+    }
+    return SequenceBatch(data: x, frames: T, batch: B, lengths: feats.map(\.rows))
 }
 
 func bar(_ fraction: Double, width: Int = 24) -> String {

@@ -192,8 +192,8 @@ private func ctcUtterance(_ z: UnsafePointer<Float>, _ g: UnsafeMutablePointer<F
         if exact {
             for s in start..<end {
                 var a = alpha[prev + s]
-                if s >= 1 { a = logAddD(a, alpha[prev + s - 1]) }
-                if canSkip[s] { a = logAddD(a, alpha[prev + s - 2]) }
+                if s >= 1 { a = logAdd(a, alpha[prev + s - 1]) }
+                if canSkip[s] { a = logAdd(a, alpha[prev + s - 2]) }
                 alpha[t * S + s] = a == ninf ? ninf : a + e[t * S + s]
             }
         } else {
@@ -227,8 +227,8 @@ private func ctcUtterance(_ z: UnsafePointer<Float>, _ g: UnsafeMutablePointer<F
         if exact {
             for s in start..<end {
                 var v = beta[next + s] + e[next + s]
-                if s + 1 < S { v = logAddD(v, beta[next + s + 1] + e[next + s + 1]) }
-                if s + 2 < S && canSkip[s + 2] { v = logAddD(v, beta[next + s + 2] + e[next + s + 2]) }
+                if s + 1 < S { v = logAdd(v, beta[next + s + 1] + e[next + s + 1]) }
+                if s + 2 < S && canSkip[s + 2] { v = logAdd(v, beta[next + s + 2] + e[next + s + 2]) }
                 beta[t * S + s] = v
             }
         } else {
@@ -242,7 +242,7 @@ private func ctcUtterance(_ z: UnsafePointer<Float>, _ g: UnsafeMutablePointer<F
         t -= 1
     }
     var logLik = alpha[(T - 1) * S + S - 1]
-    if S > 1 { logLik = logAddD(logLik, alpha[(T - 1) * S + S - 2]) }
+    if S > 1 { logLik = logAdd(logLik, alpha[(T - 1) * S + S - 2]) }
     if logLik == ninf { return .infinity }
     // Gradient: y_tk − Σ_{s: l'_s = k} exp(α_t(s) + β_t(s) − log p).
     for t in 0..<T {
@@ -255,11 +255,4 @@ private func ctcUtterance(_ z: UnsafePointer<Float>, _ g: UnsafeMutablePointer<F
         }
     }
     return Float(-logLik)
-}
-
-@inline(__always)
-func logAddD(_ a: Double, _ b: Double) -> Double {
-    if a == -.infinity { return b }
-    if b == -.infinity { return a }
-    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b))
 }

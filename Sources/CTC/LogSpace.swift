@@ -1,22 +1,6 @@
 import ASRCore
 import Foundation
 
-/// log(e^a + e^b), exact when either side is −∞ (warp-ctc's `log_plus`).
-@inline(__always)
-public func logAdd(_ a: Float, _ b: Float) -> Float {
-    if a == -.infinity { return b }
-    if b == -.infinity { return a }
-    return a > b ? a + log1pf(expf(b - a)) : b + log1pf(expf(a - b))
-}
-
-/// log(e^a + e^b + e^c), exact with −∞ operands.
-@inline(__always)
-public func logAdd(_ a: Float, _ b: Float, _ c: Float) -> Float {
-    let m = max(a, b, c)
-    if m == -.infinity { return -.infinity }
-    return m + logf(expf(a - m) + expf(b - m) + expf(c - m))
-}
-
 /// In-place log-softmax of one row of `count` logits; returns log Σ exp.
 @inline(__always)
 @discardableResult

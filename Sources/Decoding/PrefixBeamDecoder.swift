@@ -244,13 +244,6 @@ public struct PrefixBeamDecoder: CTCDecoding {
     }
 }
 
-@inline(__always)
-func logAdd(_ a: Float, _ b: Float) -> Float {
-    if a == -.infinity { return b }
-    if b == -.infinity { return a }
-    return a > b ? a + log1pf(expf(b - a)) : b + log1pf(expf(a - b))
-}
-
 extension PrefixBeamDecoder {
     /// The pyctcdecode-compatible search (see `BeamSearchOptions.pyctcdecodeCompatible`).
     func decodeCompatible(_ x: Matrix) -> [Hypothesis] {
