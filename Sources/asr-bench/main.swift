@@ -206,9 +206,10 @@ case "score":
     let refs = try! TranscriptFile.readLines(refPath).map(String.init), hyps = try! TranscriptFile.readLines(hypPath).map(String.init)
     let reps = Int(opts["reps"] ?? "5")!
     var counts = ErrorCounts()
+    let workspace = AlignmentWorkspace()
     let times = time(reps) {
         counts = ErrorCounts()
-        for (r, h) in zip(refs, hyps) { counts.add(alignWords(r, h)) }
+        for (r, h) in zip(refs, hyps) { counts.add(alignWords(r, h, workspace: workspace, recordSteps: false)) }
     }
     let json: [String: Any] = ["case": "score", "times_ms": times,
                                "counts": [counts.hits, counts.substitutions, counts.deletions, counts.insertions]]

@@ -19,10 +19,14 @@ enum JiwerFixture {
 @Suite struct JiwerFixtureTests {
     @Test func everyPairMatchesJiwer() {
         #expect(JiwerFixture.doc.pairs.count >= 400)
+        let workspace = AlignmentWorkspace()
         for p in JiwerFixture.doc.pairs {
             let w = align(words(p.ref), words(p.hyp))
             #expect([w.hits, w.substitutions, w.deletions, w.insertions] == p.words, "words \(p.ref) | \(p.hyp)")
             #expect(alignWords(p.ref, p.hyp) == w, "byte path \(p.ref) | \(p.hyp)")
+            // Counts only, through one reused workspace: the same counts.
+            let k = alignWords(p.ref, p.hyp, workspace: workspace, recordSteps: false)
+            #expect([k.hits, k.substitutions, k.deletions, k.insertions] == p.words && k.steps.isEmpty, "counts \(p.ref) | \(p.hyp)")
             let c = align(characters(p.ref), characters(p.hyp))
             #expect([c.hits, c.substitutions, c.deletions, c.insertions] == p.chars, "chars \(p.ref) | \(p.hyp)")
         }
