@@ -77,7 +77,7 @@ let package = Package(
             name: "FeaturesTests", dependencies: ["Features", "AudioIO", "ASRCore", "_TestSupport"],
             exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "ASRKitTests", dependencies: ["ASRKit", "ASRText", "ASRCore", "Features", "_TestSupport"]),
         .testTarget(name: "ASRTextTests", dependencies: ["ASRText", "_TestSupport"], exclude: ["Fixtures"]),

@@ -22,11 +22,15 @@ public struct BeamSearchOptions: Codable, Equatable, Sendable, DefaultConstructi
     public var lengthBonus: Float = 1.0
     /// Token id of the blank.
     public var blank = 0
-    /// Beam slots per (prefix, last token or blank), as pyctcdecode keeps them,
+    /// pyctcdecode 0.5's search: beam slots per (prefix, last token or blank)
     /// instead of one slot per prefix; blank and repeats only extend when they
-    /// pass the token pruning, and repeated or leading spaces add nothing to
-    /// the text. Without LM or hotwords. Off by default: merging the two
-    /// endings of a prefix (Hannun et al.) finds more probable outputs.
+    /// pass the token pruning; repeated, leading and trailing spaces add nothing
+    /// to the text; scores summed in Double; with `nbest` 1 the history pruning
+    /// of its `decode()` (of beams sharing the last complete word, the partial
+    /// word and the last token only the best survives a frame), with more the
+    /// n-best of its `decode_beams()`. Without LM or hotwords. Off by default:
+    /// merging the two endings of a prefix (Hannun et al.) finds more probable
+    /// outputs.
     public var pyctcdecodeCompatible = false
 
     public init() {}
@@ -251,7 +255,11 @@ extension PrefixBeamDecoder {
         let blank = options.blank
         let space = separator ?? -1
         var parent: [Int32] = [-1], token: [Int32] = [-1]
-        var children = IntTable()
+        // Per prefix: the word being spelt and the last complete word, as ids in a
+        // trie of words (0 = empty), for the history pruning below.
+        var partialWord: [Int32] = [0], lastWord: [Int32] = [0]
+        var children = IntTable(), wordChildren = IntTable()
+        var words: Int32 = 1
         func child(_ p: Int32, _ tok: Int) -> Int32 {
             // A space at the start or after a space leaves the text unchanged.
             if tok == space && (p == 0 || Int(token[Int(p)]) == space) { return p }
@@ -259,13 +267,29 @@ extension PrefixBeamDecoder {
             if let c = children.get(key) { return c }
             let id = Int32(parent.count)
             parent.append(p); token.append(Int32(tok))
+            if tok == space {
+                partialWord.append(0)
+                lastWord.append(partialWord[Int(p)] != 0 ? partialWord[Int(p)] : lastWord[Int(p)])
+            } else {
+                let wkey = Int(partialWord[Int(p)]) << 20 | tok
+                let w: Int32
+                if let found = wordChildren.get(wkey) { w = found } else { w = words; words += 1; wordChildren.set(wkey, w) }
+                partialWord.append(w)
+                lastWord.append(lastWord[Int(p)])
+            }
             children.set(key, id)
             return id
         }
-        // Beam entries: (node, last token or −1 for blank, score).
-        var beam: [(node: Int32, last: Int32, score: Float)] = [(0, -1, 0)]
+        // pyctcdecode's decode() (one best) prunes history: of the beams sharing the
+        // last complete word, the partial word and the last token, only the best
+        // survives a frame; decode_beams() (n-best) does not.
+        let pruneHistory = options.nbest <= 1
+        var seen = Set<Int>()
+        // Beam entries: (node, last token or −1 for blank, score). Scores are
+        // summed in Double, as pyctcdecode's Python floats are.
+        var beam: [(node: Int32, last: Int32, score: Double)] = [(0, -1, 0)]
         var next: [Int: Int] = [:]  // (node << 21 | last + 1) → index in `acc`
-        var acc: [(node: Int32, last: Int32, score: Float)] = []
+        var acc: [(node: Int32, last: Int32, score: Double)] = []
         var allowed = [Bool](repeating: false, count: V)
         x.storage.withUnsafeBufferPointer { buf in
             for t in 0..<T {
@@ -278,7 +302,7 @@ extension PrefixBeamDecoder {
                 allowed[best] = true
                 next.removeAll(keepingCapacity: true)
                 acc.removeAll(keepingCapacity: true)
-                func add(_ node: Int32, _ last: Int32, _ score: Float) {
+                func add(_ node: Int32, _ last: Int32, _ score: Double) {
                     let key = Int(node) << 21 | Int(last + 1)
                     if let i = next[key] { acc[i].score = logAdd(acc[i].score, score) } else {
                         next[key] = acc.count
@@ -286,7 +310,7 @@ extension PrefixBeamDecoder {
                     }
                 }
                 for v in 0..<V where allowed[v] {
-                    let lp = row[v]
+                    let lp = Double(row[v])
                     for e in beam {
                         if v == blank {
                             add(e.node, -1, e.score + lp)
@@ -297,27 +321,37 @@ extension PrefixBeamDecoder {
                         }
                     }
                 }
-                var top = -Float.infinity
+                var top = -Double.infinity
                 for e in acc { top = max(top, e.score) }
-                if options.beamPruneLogProb > -.infinity { acc.removeAll { $0.score < top + options.beamPruneLogProb } }
-                if acc.count > options.beamWidth {
+                if options.beamPruneLogProb > -.infinity { acc.removeAll { $0.score < top + Double(options.beamPruneLogProb) } }
+                if acc.count > options.beamWidth || pruneHistory {
                     acc.sort { $0.score > $1.score }
-                    acc.removeLast(acc.count - options.beamWidth)
+                    if acc.count > options.beamWidth { acc.removeLast(acc.count - options.beamWidth) }
+                }
+                if pruneHistory {
+                    seen.removeAll(keepingCapacity: true)
+                    acc.removeAll { e in
+                        let n = Int(e.node)
+                        return !seen.insert(Int(lastWord[n]) << 42 | Int(partialWord[n]) << 21 | Int(e.last + 1)).inserted
+                    }
                 }
                 beam = acc
             }
         }
-        // Merge the endings of each prefix and rank.
-        var totals: [Int32: Float] = [:]
-        for e in beam { totals[e.node] = totals[e.node].map { logAdd($0, e.score) } ?? e.score }
+        // Merge the endings of each prefix and rank; a trailing space adds nothing
+        // to the text, so "a␣" merges with "a" (pyctcdecode merges by final text).
+        var totals: [Int32: Double] = [:]
+        for e in beam {
+            let node = e.node > 0 && Int(token[Int(e.node)]) == space ? parent[Int(e.node)] : e.node
+            totals[node] = totals[node].map { logAdd($0, e.score) } ?? e.score
+        }
         let ranked = totals.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
         return ranked.prefix(max(options.nbest, 1)).map { node, score in
             var ids: [Int] = []
             var n = node
             while n > 0 { ids.append(Int(token[Int(n)])); n = parent[Int(n)] }
             ids.reverse()
-            if ids.last == space { ids.removeLast() }
-            return Hypothesis(tokens: ids, score: score, acousticScore: score, spans: alignTokens(ids, logProbs: x, blank: blank))
+            return Hypothesis(tokens: ids, score: Float(score), acousticScore: Float(score), spans: alignTokens(ids, logProbs: x, blank: blank))
         }
     }
 }

@@ -11,6 +11,12 @@ enum PosteriorKind: String, ExpressibleByArgument, CaseIterable {
 
 extension LMUnit: ExpressibleByArgument {}
 
+/// Which prefix beam search: one slot per prefix (more probable outputs), or
+/// pyctcdecode's, output for output.
+enum SearchKind: String, ExpressibleByArgument, CaseIterable {
+    case merged, pyctcdecode
+}
+
 /// `asr decode`: CTC-decode a `[T, V]` posterior matrix from any model.
 struct DecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,12 +34,15 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "Input values: logprobs (log-softmax output), probs, or logits.") var input: PosteriorKind = .logprobs
     @Option(help: "Beam width; 0 or 1 = greedy decoding (no LM).") var beam: Int = 0
     @Option(help: "ARPA n-gram language model.") var lm: String?
-    @Option(help: "LM weight α.") var alpha: Float = 0.5
-    @Option(help: "Length bonus β per LM unit.") var beta: Float = 1.0
+    @Option(parsing: .unconditional, help: "LM weight α.") var alpha: Float = 0.5
+    @Option(parsing: .unconditional, help: "Length bonus β per LM unit.") var beta: Float = 1.0
     @Option(help: "LM unit: word (split at <space>) or token (every character, e.g. Mandarin). Default: word if tokens have <space>.") var lmUnit: LMUnit?
     @Option(parsing: .singleValue, help: "Boost a word or phrase: 'phrase:weight' (repeatable).") var hotword: [String] = []
     @Option(help: "Hypotheses to print.") var nbest: Int = 1
     @Option(help: "Keep the k most probable tokens per frame (0 = all).") var topK: Int = 32
+    @Option(parsing: .unconditional, help: "Tokens below this log-probability on a frame are not tried (the frame's best always is).") var tokenMinLogProb: Float = -12
+    @Option(parsing: .unconditional, help: "Prefixes more than this below the frame's best are dropped (log, ≤ 0).") var beamPrune: Float = -10
+    @Option(help: "Beam search: merged (one slot per prefix, Hannun et al.) or pyctcdecode (pyctcdecode 0.5's search, same outputs; no LM or hotwords).") var search: SearchKind = .merged
     @Option(help: "Seconds per posterior frame (frame shift × subsampling).") var frameSeconds: Double = 0.01
     @Flag(help: "Print JSON with token and word timings.") var json = false
 
@@ -43,6 +52,11 @@ struct DecodeCommand: ParsableCommand {
         if nbest > 1 && beam <= 1 { throw ValidationError("--nbest needs --beam > 1") }
         if (lm != nil || !hotword.isEmpty) && beam <= 1 { throw ValidationError("--lm and --hotword need --beam > 1") }
         if frameSeconds <= 0 { throw ValidationError("--frame-seconds must be > 0") }
+        if beamPrune > 0 { throw ValidationError("--beam-prune must be ≤ 0 (a log-probability margin)") }
+        if search == .pyctcdecode {
+            if beam <= 1 { throw ValidationError("--search pyctcdecode needs --beam > 1") }
+            if lm != nil || !hotword.isEmpty { throw ValidationError("--search pyctcdecode does not take --lm or --hotword (use --search merged)") }
+        }
     }
 
     func run() throws {
@@ -65,6 +79,14 @@ struct DecodeCommand: ParsableCommand {
             o.lmWeight = alpha
             o.lengthBonus = beta
             o.tokenTopK = topK
+            o.tokenMinLogProb = tokenMinLogProb
+            o.beamPruneLogProb = beamPrune
+            if search == .pyctcdecode {
+                // pyctcdecode prunes by log-probability only and never skips frames.
+                o.pyctcdecodeCompatible = true
+                o.tokenTopK = 0
+                o.blankSkipThreshold = 2
+            }
             decoder = PrefixBeamDecoder(options: o, tokens: table.tokens, lm: lmModel,
                                         lmUnit: lmUnit ?? (table.space != nil ? .word : .token), hotwords: hotwords)
         }

@@ -9,8 +9,8 @@ struct DecodingFlags: ParsableArguments {
     @Option(help: "Model folder (default exp/latest).") var model: String = "exp/latest"
     @Option(help: "Beam width; 0 or 1 = greedy (default: the model's recipe).") var beam: Int?
     @Option(help: "ARPA language model (word-level for English, character-level for Mandarin).") var lm: String?
-    @Option(help: "LM weight α.") var alpha: Float?
-    @Option(help: "Length bonus β.") var beta: Float?
+    @Option(parsing: .unconditional, help: "LM weight α.") var alpha: Float?
+    @Option(parsing: .unconditional, help: "Length bonus β.") var beta: Float?
     @Option(parsing: .singleValue, help: "Boost a word or phrase: 'phrase:weight' (repeatable).") var hotword: [String] = []
     @Option(help: "Threads (0 = all cores).") var threads: Int = 0
 

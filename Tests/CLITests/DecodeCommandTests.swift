@@ -28,6 +28,27 @@ import _TestSupport
         }
     }
 
+    /// `--search pyctcdecode` gives pyctcdecode's text (fixture of DecodingTests, flat utterances).
+    @Test func pyctcdecodeSearch() throws {
+        struct Doc: Decodable { struct Case: Decodable { var beam: Int; var best: [String] }; var frames: Int; var cases: [Case] }
+        let fixtures = TestPaths.repoRoot.appendingPathComponent("Tests/DecodingTests/Fixtures")
+        let doc = try JSONDecoder().decode(Doc.self, from: Data(contentsOf: fixtures.appendingPathComponent("pyctcdecode.json")))
+        let all = try NPY.read(fixtures.appendingPathComponent("pyctcdecode.npy").path)
+        let tokens = try write("a-j.txt", "<blank>\n<space>\n" + (0..<10).map { String(UnicodeScalar(97 + $0)!) }.joined(separator: "\n") + "\n")
+        let T = doc.frames, V = all.cols, c = doc.cases[1]
+        for n in [20, 25, 30, 35] {
+            let post = dir.appendingPathComponent("pyctc-\(n).npy").path
+            try NPY.write(Matrix(rows: T, cols: V, storage: Array(all.storage[(n * T * V)..<((n + 1) * T * V)])), to: post)
+            let r = try CLI.run(["decode", post, "--tokens", tokens, "--beam", String(c.beam), "--search", "pyctcdecode",
+                                 "--token-min-log-prob", "-5", "--beam-prune", "-10"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout == c.best[n] + "\n", "utterance \(n)")
+        }
+        let bad = try CLI.run(["decode", dir.appendingPathComponent("pyctc-20.npy").path, "--tokens", tokens, "--beam", "4",
+                               "--search", "pyctcdecode", "--hotword", "ab:2"])
+        #expect(bad.status != 0 && bad.stderr.contains("--search pyctcdecode does not take"))
+    }
+
     @Test func jsonHasWordTimings() throws {
         let tokens = try write("en.txt", "<blank>\n<space>\nh\ni\n")
         let post = try posteriors([2, 2, 3, 0, 1, 0, 2, 3, 3], V: 4)
