@@ -34,7 +34,7 @@ bench: deps deps-python build
 
 ## demo: the whole job on the embedded default: synthesize the digits corpus (held-out
 ## voices for test), train recipes/digits.json, build a word LM from the training text,
-## transcribe a held-out file, print the evaluation report.
+## transcribe a held-out file, print the evaluation report, write exp/digits/report.html.
 DIGITS := data/generated/digits
 DIGITS_COUNT ?= 6000
 demo: deps build
@@ -49,6 +49,8 @@ demo: deps build
 	.build/release/asr eval --manifest $(DIGITS)/test.jsonl --report exp/digits/eval-greedy.txt
 	@echo "--- held-out voices, beam 8 + word trigram LM:"
 	.build/release/asr eval --manifest $(DIGITS)/test.jsonl --beam 8 --lm exp/digits/words.arpa --alpha 0.3 --beta 1.0 --report exp/digits/eval.txt
+	@echo "--- the report (training curves, errors, posteriorgrams):"
+	.build/release/asr report exp/digits --out exp/digits/report.html
 
 ## fixtures: regenerate the committed reference fixtures (needs PyPI).
 fixtures: deps deps-python

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Decoding", targets: ["Decoding"]),
         .library(name: "ASRText", targets: ["ASRText"]),
         .library(name: "NN", targets: ["NN"]),
+        .library(name: "Plot", targets: ["Plot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,17 +53,20 @@ let package = Package(
 
         .target(name: "ASRText", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
 
+        // SVG charts for reports (no dependencies).
+        .target(name: "Plot", exclude: ["README.md"]),
+
         // MARK: Toolkit (recipes, training, transcription, evaluation)
         .target(
             name: "ASRKit",
-            dependencies: ["ASRCore", "AudioIO", "Features", "NN", "CTC", "Decoding", "ASRText"],
+            dependencies: ["ASRCore", "AudioIO", "Features", "NN", "CTC", "Decoding", "ASRText", "Plot"],
             exclude: ["README.md"], swiftSettings: optimized),
 
         // MARK: Command-line tool (thin)
         .executableTarget(
             name: "asr",
             dependencies: [
-                "ASRCore", "AudioIO", "Features", "CTC", "Decoding", "ASRText", "ASRKit", "NN",
+                "ASRCore", "AudioIO", "Features", "CTC", "Decoding", "ASRText", "ASRKit", "NN", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -81,6 +85,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], exclude: ["Fixtures"], swiftSettings: optimized),
         .testTarget(name: "ASRKitTests", dependencies: ["ASRKit", "ASRText", "ASRCore", "Features", "_TestSupport"]),
         .testTarget(name: "ASRTextTests", dependencies: ["ASRText", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "CLITests", dependencies: ["asr", "ASRCore", "_TestSupport"]),
     ]
 )

@@ -72,7 +72,12 @@ public struct Scorer {
         public var words: ErrorCounts, chars: ErrorCounts
         public var utterances: Int
         public var topWordConfusions: [[String]]
+        /// The most frequent character confusions (absent in files written before it existed).
+        public var topCharConfusions: [[String]]?
         public var perUtterance: [ScoredUtterance]
+        /// What was evaluated (manifest or Kaldi folder) and the one-line title; set by `asr eval`.
+        public var source: String?
+        public var title: String?
     }
 
     public var summary: Summary {
@@ -80,13 +85,17 @@ public struct Scorer {
                 wip: words.wordInformationPreserved, ser: words.sentenceErrorRate, words: words, chars: chars,
                 utterances: utterances.count,
                 topWordConfusions: AlignmentReport.top(wordConfusions, 15).map { [$0.pair, String($0.count)] },
+                topCharConfusions: AlignmentReport.top(charConfusions, 15).map { [$0.pair, String($0.count)] },
                 perUtterance: utterances)
     }
 
-    public func summaryJSON() throws -> Data {
+    public func summaryJSON(source: String? = nil, title: String? = nil) throws -> Data {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try e.encode(summary)
+        var s = summary
+        s.source = source
+        s.title = title
+        return try e.encode(s)
     }
 }

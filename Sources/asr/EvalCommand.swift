@@ -25,7 +25,8 @@ struct EvalCommand: ParsableCommand {
         if decoding.threads > 0 { Parallelism.maxThreads = decoding.threads }
         let bundle = try ModelBundle.load(decoding.model)
         let utts = try DataSet.load(manifest ?? data!, normalize: bundle.info.normalize)
-        let transcriber = Transcriber(bundle: bundle, options: try decoding.options(bundle))
+        let options = try decoding.options(bundle)
+        let transcriber = Transcriber(bundle: bundle, options: options)
         let start = Date()
         let results = transcriber.transcribe(files: utts.map(\.audioPath))
         let seconds = Date().timeIntervalSince(start)
@@ -36,12 +37,16 @@ struct EvalCommand: ParsableCommand {
             audio += r.duration
             scorer.add(id: u.id, reference: u.text, hypothesis: bundle.info.normalize.apply(r.transcript?.text ?? ""))
         }
-        let title = "asr eval: \(bundle.directory) on \(manifest ?? data!) (\(utts.count) utterances, "
+        var how = options.beam > 1 || options.lm != nil ? "beam \(max(options.beam, 2))" : "greedy"
+        if let lm = decoding.lm ?? (bundle.info.decode.lm.isEmpty ? nil : bundle.info.decode.lm) {
+            how += " + LM \((lm as NSString).lastPathComponent)" + String(format: " (α %g, β %g)", options.lmWeight, options.lengthBonus)
+        }
+        let title = "asr eval: \(bundle.directory) on \(manifest ?? data!), \(how) (\(utts.count) utterances, "
             + String(format: "%.1f s of audio decoded in %.1f s, RTF %.3f)", audio, seconds, seconds / max(audio, 1e-9))
         if let report {
             try AtomicFile.write(scorer.report(title: title), to: report)
             let jsonPath = (report as NSString).deletingPathExtension + ".json"
-            try AtomicFile.write(try scorer.summaryJSON(), to: jsonPath == report ? report + ".json" : jsonPath)
+            try AtomicFile.write(try scorer.summaryJSON(source: manifest ?? data!, title: title), to: jsonPath == report ? report + ".json" : jsonPath)
         }
         print(title)
         for l in scorer.summaryLines { print(l) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ASRCore
 import ASRKit
+import AudioIO
 import Decoding
 import Foundation
 
@@ -46,16 +47,25 @@ struct TranscribeCommand: ParsableCommand {
     @Argument(help: "Audio files.") var files: [String]
     @OptionGroup var decoding: DecodingFlags
     @Flag(help: "JSON with per-word start/end seconds and confidence.") var json = false
+    @Option(help: "Write the posteriorgram of the file (tokens × frames, greedy path, word timings, waveform) as SVG here; one file only.")
+    var plot: String?
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one audio file") }
+        if plot != nil && files.count != 1 { throw ValidationError("--plot draws one file; got \(files.count)") }
     }
 
     func run() throws {
         if decoding.threads > 0 { Parallelism.maxThreads = decoding.threads }
         let bundle = try ModelBundle.load(decoding.model)
         let transcriber = Transcriber(bundle: bundle, options: try decoding.options(bundle))
-        let results = transcriber.transcribe(files: files)
+        let results = transcriber.transcribe(files: files, keepLogProbs: plot != nil)
+        if let plot, let t = results[0].transcript, let lp = results[0].logProbs {
+            let audio = try AudioFile.read(files[0], sampleRate: bundle.info.sampleRate)
+            let p = posteriorgram(title: "\((files[0] as NSString).lastPathComponent) · “\(t.text)”", logProbs: lp, transcript: t,
+                                  samples: audio.samples, bundle: bundle)
+            try AtomicFile.write(p.svg(), to: plot)
+        }
         var failed = 0
         if json {
             let enc = JSONEncoder()

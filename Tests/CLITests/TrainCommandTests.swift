@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 import ASRCore
 import _TestSupport
@@ -51,6 +54,48 @@ import _TestSupport
         let text = try String(contentsOfFile: report, encoding: .utf8)
         #expect(text.contains("REF:") && text.contains("HYP:"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("eval.json").path))
+        try checkReport(dir: dir, exp: exp, wav: files[0])
+    }
+
+    /// `asr report` writes well-formed XHTML with one curve point per epoch, the eval
+    /// summary and posteriorgrams; `asr transcribe --plot` writes one posteriorgram.
+    func checkReport(dir: URL, exp: URL, wav: String) throws {
+        let out = dir.appendingPathComponent("report.html").path
+        let r = try CLI.run(["report", exp.path, "--eval", dir.appendingPathComponent("eval.json").path, "--out", out, "--examples", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        let doc = try XMLDocument(xmlString: html, options: [])
+        func count(_ xpath: String) throws -> Int { try doc.nodes(forXPath: xpath).count }
+        #expect(try count("//*[local-name()='svg'][contains(@class,'line-chart')]") == 4)  // loss, error rates, learning rate, speed
+        let curves = try doc.nodes(forXPath: "//*[local-name()='polyline'][@class='series']").compactMap { $0 as? XMLElement }
+        #expect(curves.count == 6)  // training + validation loss, WER + CER, learning rate, speed
+        for c in curves {
+            let points = c.attributes?.first { $0.localName == "points" }?.stringValue ?? ""
+            #expect(points.split(separator: " ").count == 3, "one point per epoch")
+        }
+        #expect(try count("//*[local-name()='svg'][contains(@class,'posteriorgram')]") == 2)
+        #expect(try count("//*[local-name()='svg'][contains(@class,'bar-chart')]") == 1)
+        #expect(html.contains("test WER") && html.contains("Worst, median and best utterances"))
+        #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"),
+                "nothing fetched from elsewhere")
+
+        let svg = dir.appendingPathComponent("one.svg").path
+        let t = try CLI.run(["transcribe", "--model", exp.path, "--plot", svg, wav])
+        #expect(t.status == 0, "\(t.stderr)")
+        let plot = try XMLDocument(contentsOf: URL(fileURLWithPath: svg), options: [])
+        #expect(try plot.nodes(forXPath: "//*[local-name()='polyline'][@class='greedy-path']").count == 1)
+        let two = try CLI.run(["transcribe", "--model", exp.path, "--plot", svg, wav, wav])
+        #expect(two.status != 0 && two.stderr.contains("--plot draws one file"))
+
+        // A damaged training log is named with its line; a folder without a model says what it lacks.
+        let log = exp.appendingPathComponent("train.jsonl")
+        let good = try String(contentsOf: log, encoding: .utf8)
+        try (good + "{\"epoch\": oops}\n").write(to: log, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["report", exp.path, "--out", out])
+        try good.write(to: log, atomically: true, encoding: .utf8)
+        #expect(bad.status != 0 && bad.stderr.contains("train.jsonl:4:"), "\(bad.stderr)")
+        let none = try CLI.run(["report", dir.path])
+        #expect(none.status != 0 && none.stderr.contains("model.json"), "\(none.stderr)")
     }
 
     /// A corrupt file in the training set is reported and skipped; training completes.
