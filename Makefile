@@ -22,11 +22,15 @@ build: deps
 test: deps
 	$(SWIFT) test
 
-## deps-python: what the Python peers need (venv); only bench and fixtures use Python.
+## deps-python: what the Python peers need (venv; a C++ compiler and Python headers,
+## because kenlm, pyctcdecode's LM, is built from source by pip); only bench and fixtures use Python.
 deps-python:
 	@command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null || { \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip; }
+	@command -v g++ >/dev/null && python3 -c "import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))" || { \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ python3-dev zlib1g-dev; }
 
 ## bench: side-by-side benchmarks against the reference tools (makes the venv .venv-py).
 bench: deps deps-python build

@@ -20,6 +20,17 @@ public func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: In
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
         return
     }
+    if m == 1 {
+        // One row (batch-1 recurrent steps): a matrix-vector product. OpenBLAS 0.3.21's
+        // sgemm packs B for every call and does not forward M = 1 to gemv.
+        let incx = Int32(transA == .none ? 1 : lda)
+        if transB == .transpose {  // c = B · a, B stored n × k
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), a, incx, beta, c, 1)
+        } else {                   // c = Bᵀ · a, B stored k × n
+            cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb), a, incx, beta, c, 1)
+        }
+        return
+    }
     cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha,
                 a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

@@ -27,6 +27,25 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var devWer: Double?
     public var devCer: Double?
     public var parameters: Int
+
+    public init(name: String, features: FeatureOptions, cmvn: CMVNStats?, model: ModelOptions, inputSize: Int, tokens: [String],
+                normalize: TextNormalization, decode: DecodeSection, frameSeconds: Double, sampleRate: Int,
+                epoch: Int, devWer: Double?, devCer: Double?, parameters: Int) {
+        self.name = name
+        self.features = features
+        self.cmvn = cmvn
+        self.model = model
+        self.inputSize = inputSize
+        self.tokens = tokens
+        self.normalize = normalize
+        self.decode = decode
+        self.frameSeconds = frameSeconds
+        self.sampleRate = sampleRate
+        self.epoch = epoch
+        self.devWer = devWer
+        self.devCer = devCer
+        self.parameters = parameters
+    }
 }
 
 public enum ModelError: Error, CustomStringConvertible {

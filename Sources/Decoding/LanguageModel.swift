@@ -7,6 +7,12 @@ public protocol LanguageModel: Sendable {
     func score(_ state: [Int32], unit: String) -> (logProb: Float, next: [Int32])
     /// log p(`</s>` | state).
     func finalScore(_ state: [Int32]) -> Float
+    /// Whether some word of the vocabulary begins with `partial` (word-level LMs).
+    func isWordPrefix(_ partial: String) -> Bool
+}
+
+extension LanguageModel {
+    public func isWordPrefix(_ partial: String) -> Bool { true }
 }
 
 /// What one LM unit is, as tokens see it.

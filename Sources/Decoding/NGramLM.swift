@@ -19,6 +19,29 @@ public struct NGramLM: LanguageModel {
     public let unk: Int32?
     /// log10 probability of a word the model does not know (when it has no `<unk>`).
     public var unknownLog10: Float = -10
+    /// Every beginning of every vocabulary word ("t", "th", "the", …), for the
+    /// decoder's partial-word check.
+    let wordPrefixes: Set<String>
+
+    init(order: Int, vocabulary: [String: Int32], grams: [[Int32]: (prob: Float, backoff: Float)], bos: Int32, eos: Int32, unk: Int32?) {
+        self.order = order
+        self.vocabulary = vocabulary
+        self.grams = grams
+        self.bos = bos
+        self.eos = eos
+        self.unk = unk
+        var prefixes = Set<String>()
+        for w in vocabulary.keys where w != "<s>" && w != "</s>" && w != "<unk>" {
+            var p = ""
+            for c in w {
+                p.append(c)
+                prefixes.insert(p)
+            }
+        }
+        wordPrefixes = prefixes
+    }
+
+    public func isWordPrefix(_ partial: String) -> Bool { wordPrefixes.contains(partial) }
 
     static let ln10 = Float(M_LN10)
 

@@ -22,6 +22,13 @@ public struct BeamSearchOptions: Codable, Equatable, Sendable, DefaultConstructi
     public var lengthBonus: Float = 1.0
     /// Token id of the blank.
     public var blank = 0
+    /// With a word LM: log-score added to a prefix while its unfinished last word
+    /// begins no word of the LM's vocabulary (× length/6 beyond 6 characters),
+    /// removed when the word is complete and scored. Without it a search through
+    /// noisy frames avoids spaces, since every completed word costs LM score and
+    /// an endless non-word costs nothing until the end. pyctcdecode's
+    /// `unk_score_offset` plays the same role (−10). 0 = off.
+    public var unknownPrefixPenalty: Float = -10
     /// pyctcdecode 0.5's search: beam slots per (prefix, last token or blank)
     /// instead of one slot per prefix; blank and repeats only extend when they
     /// pass the token pruning; repeated, leading and trailing spaces add nothing
@@ -85,7 +92,8 @@ public struct PrefixBeamDecoder: CTCDecoding {
         // The prefix trie, as parallel arrays indexed by node (0 = empty prefix).
         var parent: [Int32] = [-1], token: [Int32] = [-1]
         var lmScore: [Float] = [0], units: [Int32] = [0], wordStart: [Int32] = [0]
-        var hotState: [Int32] = [0], hotScore: [Float] = [0]
+        var hotState: [Int32] = [0], hotScore: [Float] = [0], prefixPenalty: [Float] = [0]
+        let checkPrefixes = lm != nil && lmUnit == .word && separator != nil && options.unknownPrefixPenalty != 0
         var lmStates: [[Int32]] = [lm?.initialState ?? []]
         var children = IntTable()  // (parent << 20 | token) → child
         // Per-frame accumulators, indexed by node; `stamp` marks nodes touched this frame.
@@ -99,6 +107,12 @@ public struct PrefixBeamDecoder: CTCDecoding {
             var n = end
             while n != start && n > 0 { ids.append(token[Int(n)]); n = parent[Int(n)] }
             return ids.reversed().map { tokenString(Int($0)) }.joined()
+        }
+
+        func wordLength(from start: Int32, to end: Int32) -> Int {
+            var k = 0, n = end
+            while n != start && n > 0 { k += 1; n = parent[Int(n)] }
+            return k
         }
 
         func child(_ p: Int32, _ tok: Int) -> Int32 {
@@ -132,6 +146,16 @@ public struct PrefixBeamDecoder: CTCDecoding {
                 }
                 start = id
             }
+            var penalty: Float = 0
+            if checkPrefixes && tok != separator! {
+                // Once no LM word begins like the parent's partial word, none begins like this one.
+                let outside = prefixPenalty[pi] != 0 || !lm!.isWordPrefix(wordString(from: start, to: p) + tokenString(tok))
+                if outside {
+                    let n = wordLength(from: start, to: p) + 1
+                    penalty = options.unknownPrefixPenalty * (n > 6 ? Float(n) / 6 : 1)
+                }
+            }
+            prefixPenalty.append(penalty)
             parent.append(p); token.append(Int32(tok)); lmScore.append(score); units.append(count)
             wordStart.append(start); hotState.append(hs); hotScore.append(hb); lmStates.append(state)
             nextPb.append(ninf); nextPnb.append(ninf); stamp.append(-1)
@@ -141,7 +165,7 @@ public struct PrefixBeamDecoder: CTCDecoding {
 
         @inline(__always) func rank(_ node: Int32, _ pb: Float, _ pnb: Float) -> Float {
             let n = Int(node)
-            return logAdd(pb, pnb) + alpha * lmScore[n] + beta * Float(units[n]) + hotScore[n]
+            return logAdd(pb, pnb) + alpha * lmScore[n] + beta * Float(units[n]) + hotScore[n] + prefixPenalty[n]
         }
 
         var beam: [(node: Int32, pb: Float, pnb: Float)] = [(0, 0, ninf)]

@@ -6,6 +6,7 @@
 //
 // Output (one line): {"case": "...", "times_ms": [...], "frames": T, "dim": D}
 import ASRCore
+import ASRKit
 import ASRText
 import AudioIO
 import CTC
@@ -110,8 +111,17 @@ case "beam":
     o.blankSkipThreshold = Float(opts["skip"] ?? "2")!
     o.beamPruneLogProb = Float(opts["beam-prune"] ?? "-10")!
     o.pyctcdecodeCompatible = opts["compat"] == "1"
-    let tokens = (0..<V).map { $0 == 1 && V == 30 ? " " : "t\($0)" }  // V = 30 cases: id 1 is the space
-    let decoder: any CTCDecoding = opts["greedy"] != nil ? GreedyDecoder() : PrefixBeamDecoder(options: o, tokens: tokens)
+    var tokens = (0..<V).map { $0 == 1 && V == 30 ? " " : "t\($0)" }  // V = 30 cases: id 1 is the space
+    if let l = opts["labels"] {  // JSON array of token strings (needed with --lm: words are spelled from them)
+        tokens = try! JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: l))) as! [String]
+    }
+    var lm: NGramLM?
+    if let arpa = opts["lm"] {
+        lm = try! NGramLM.load(arpa: arpa)
+        o.lmWeight = Float(opts["alpha"] ?? "0.5")!
+        o.lengthBonus = Float(opts["beta"] ?? "1.0")!
+    }
+    let decoder: any CTCDecoding = opts["greedy"] != nil ? GreedyDecoder() : PrefixBeamDecoder(options: o, tokens: tokens, lm: lm, lmUnit: .word)
     let utts = (0..<N).map { n in Matrix(rows: T, cols: V, storage: Array(all.storage[(n * T * V)..<((n + 1) * T * V)])) }
     var hyps: [[Int]] = utts.map { decoder.decode($0)[0].tokens }
     let times = time(reps) { hyps = utts.map { decoder.decode($0)[0].tokens } }
@@ -183,6 +193,50 @@ case "sgemm":
     let times = time(Int(opts["reps"] ?? "10")!) { gemm(.none, .none, m: n, n: n, k: n, a, lda: n, b, ldb: n, beta: 0, &c, ldc: n) }
     let best = times.min()!
     print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "sgemm", "times_ms": times, "gflops": 2 * Double(n * n * n) / best / 1e6, "threads": threads, "core": BLASThreads.coreName]), as: UTF8.self))
+case "make-model":
+    // A model folder of the demo recipes' shape (fbank, global CMVN from the given audio,
+    // stacked BiLSTM, frame stacking 3) with seeded random weights, for the inference case.
+    guard let dir = opts["dir"], let wav = opts["wav"] else { fail("--dir and --wav are required") }
+    let H = Int(opts["H"] ?? "128")!, L = Int(opts["layers"] ?? "2")!, V = Int(opts["V"] ?? "17")!, bins = Int(opts["bins"] ?? "40")!
+    var fo = FeatureOptions()
+    fo.fbank.mel.numBins = bins
+    fo.cmvn = .global
+    let audio = try! AudioFile.read(wav, sampleRate: 16000)
+    let raw = FeaturePipeline(fo).computeUnnormalized(audio.samples)
+    var stats = CMVNStats(dimension: raw.cols)
+    stats.accumulate(raw)
+    var mo = ModelOptions()
+    mo.hiddenSize = H; mo.numLayers = L; mo.frameStacking = 3; mo.dropout = 0; mo.seed = 7
+    func token(_ k: Int) -> String {
+        if V > 30 { return String(Character(UnicodeScalar(UInt32(0x4E00 + k))!)) }
+        return k == 1 ? " " : String(Character(UnicodeScalar(UInt8(95 + k))))  // 2 → a, 3 → b, …
+    }
+    let tokens = ["<blank>"] + (1..<V).map(token)
+    let model = AcousticModel(inputSize: raw.cols, outputSize: V, options: mo)
+    let info = ModelInfo(name: "bench", features: fo, cmvn: stats, model: mo, inputSize: raw.cols, tokens: tokens,
+                         normalize: TextNormalization(), decode: DecodeSection(), frameSeconds: 0.03, sampleRate: 16000,
+                         epoch: 0, devWer: nil, devCer: nil, parameters: model.parameters.reduce(0) { $0 + $1.count })
+    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try! ModelBundle.save(model: model, info: info, to: dir)
+    print("{\"case\": \"make-model\"}")
+case "infer":
+    // Audio already in memory → features → acoustic model → log-softmax → greedy text, per call.
+    guard let dir = opts["model"], let wav = opts["wav"] else { fail("--model and --wav are required") }
+    let reps = Int(opts["reps"] ?? "3")!, threads = Int(opts["threads"] ?? "1")!
+    let bundle = try! ModelBundle.load(dir)
+    bundle.model.parallelDirections = threads > 1
+    BLASThreads.set(1)
+    let audio = try! AudioFile.read(wav, sampleRate: bundle.info.sampleRate)
+    var lp = Matrix(rows: 0, cols: 0), text = ""
+    func run() {
+        lp = bundle.logProbs(bundle.features(audio.samples))
+        text = GreedyDecoder().decode(lp)[0].tokens.map { bundle.info.tokens[$0] }.joined()
+    }
+    run()
+    let times = time(reps) { run() }
+    if let out = opts["out"] { try! NPY.write(lp, to: out) }
+    let json: [String: Any] = ["case": "infer", "times_ms": times, "text": text, "frames": lp.rows, "seconds": audio.duration]
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
 case "export-model":
     // Writes a small random BiLSTM/GRU as model.safetensors with an input and our
     // logits, so scripts/fixtures/torch can load it into torch.nn.LSTM/GRU + Linear

@@ -65,4 +65,31 @@ import Testing
             }
         }
     }
+
+    /// The one-row case goes through gemv: every transpose combination, padded strides,
+    /// against a loop in Double (tolerance 1e-4 absolute on values of size ~3).
+    @Test func oneRowGemmMatchesNaive() {
+        var g = SeededGenerator(seed: 3)
+        let n = 6, k = 11, ld = 13
+        for ta in [Transpose.none, .transpose] {
+            for tb in [Transpose.none, .transpose] {
+                // op(A) is [1, k]: stored [1, ld] (none) or [k, ld] read down column 0 (transpose).
+                let a = (0..<(k * ld)).map { _ in g.nextGaussian() }
+                // op(B) is [k, n]: stored [k, ld] (none) or [n, ld] (transpose).
+                let b = (0..<(max(k, n) * ld)).map { _ in g.nextGaussian() }
+                var c = (0..<n).map { _ in g.nextGaussian() }
+                let c0 = c
+                gemm(ta, tb, m: 1, n: n, k: k, alpha: 1.5, a, lda: ld, b, ldb: ld, beta: 0.25, &c, ldc: n)
+                for j in 0..<n {
+                    var s = 0.0
+                    for p in 0..<k {
+                        let av = ta == .none ? a[p] : a[p * ld]
+                        let bv = tb == .none ? b[p * ld + j] : b[j * ld + p]
+                        s += Double(av) * Double(bv)
+                    }
+                    #expect(abs(Double(c[j]) - (1.5 * s + 0.25 * Double(c0[j]))) < 1e-4, "\(ta) \(tb) column \(j)")
+                }
+            }
+        }
+    }
 }

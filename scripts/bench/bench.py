@@ -157,6 +157,23 @@ def build_cases(args):
             cases.append(Case(name, f"beam {beam}, 20 utts × T=500, V=30", 1,
                               ours_beam(args, path, 500, beam, labels, compat),
                               [("pyctcdecode", pyctc_beam(utts, beam, labels), agree_beam(utts, labels, extra))]))
+    for beam_V in (30, 4000):
+        path, utts = beam_inputs(args, 500, beam_V, 20, seed=3 + beam_V)
+        labels = beam_labels(beam_V)
+        cases.append(Case("greedy decoding", f"20 utts × T=500, V={beam_V}", 1, ours_greedy(args, path, 500, labels),
+                          [("numpy argmax + itertools.groupby", numpy_greedy(utts, labels), agree_texts)]))
+    for name, H, L, V in (("digits", 128, 2, 17), ("mandarin", 256, 2, 320)):
+        model = make_model(args, wav, name, H, L, V)
+        for th in (1, 2):
+            cases.append(Case("inference (features → BiLSTM → greedy)",
+                              f"60 s of speech, {name} recipe shape: {L}×BiLSTM H={H}, 40 fbank × 3 stacked, V={V}", th,
+                              ours_infer(args, model, wav, th),
+                              [("kaldi-native-fbank + torch.nn.LSTM", torch_infer(model, wav, th), agree_infer)],
+                              rounds=3, reps=3))
+    lm = lm_inputs(args)
+    for beam in (16, 64):
+        cases.append(Case("prefix beam search + word 3-gram LM", f"beam {beam}, 20 utts × T={lm['T']}, V=30, α 0.5, β 1", 1,
+                          ours_beam_lm(args, lm, beam), [("pyctcdecode + kenlm", pyctc_beam_lm(lm, beam), agree_lm(lm))]))
     rp, hp, refs, hyps = score_inputs(args)
     cases.append(Case("WER scoring", "10,000 pairs × 20 words", 1, ours_score(args, rp, hp),
                       [("jiwer.process_words", jiwer_score(refs, hyps), agree_counts)]))
@@ -257,6 +274,216 @@ print(json.dumps(dict(times_ms=ts, max_rss_mb=int(hwm) / 1024)))
         res = json.loads(p.stdout.strip().splitlines()[-1])
         return res["times_ms"], res
     return run
+
+
+# ---------------------------------------------------------------- greedy decoding
+def ours_greedy(args, path, T, labels):
+    def run(reps):
+        p = subprocess.run([args.bin, "beam", "--inputs", path, "--T", str(T), "--greedy", "1", "--reps", str(reps),
+                            "--threads", "1"], check=True, capture_output=True, text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        return res["times_ms"], ["".join(labels[i] for i in h) for h in res["hyps"]]
+    return run
+
+
+def numpy_greedy(utts, labels):
+    import itertools
+
+    def compute():
+        out = []
+        for u in utts:
+            ids = [k for k, _ in itertools.groupby(u.argmax(1).tolist()) if k != 0]
+            out.append("".join(labels[i] for i in ids))
+        return out
+
+    def run(reps):
+        return timed(compute, reps)
+    return run
+
+
+def agree_texts(ours, peer):
+    same = sum(a == b for a, b in zip(ours, peer))
+    return f"{'yes' if same == len(peer) == len(ours) else 'NO'} ({same}/{len(peer)} identical)"
+
+
+# ---------------------------------------------------------------- beam search with an LM
+LM_WORDS = ("the a of to and in is it that was for on are with as his they be at one have this from or had by hot "
+            "word but what some we can out other were all there when up use your how said an each she which do their "
+            "time if will way about many then them write would like so these her long make thing see him two has look "
+            "more day could go come did number sound no most people my over know water than call first who may down side").split()
+
+
+def lm_inputs(args, n_train=4000, n_test=20, seed=11):
+    """Sentences from a random bigram chain over 100 English words; a word 3-gram ARPA
+    built from 4,000 of them by `asr lm build`; CTC log-probs for 20 more, spelled
+    along each sentence's characters with noise that makes greedy decoding err."""
+    rng = np.random.default_rng(seed)
+    W = len(LM_WORDS)
+    succ = [rng.choice(W, 6, replace=False) for _ in range(W)]
+
+    def sentence():
+        w = int(rng.integers(W))
+        out = [w]
+        for _ in range(int(rng.integers(4, 10))):
+            w = int(succ[w][rng.integers(6)]) if rng.random() < 0.9 else int(rng.integers(W))
+            out.append(w)
+        return " ".join(LM_WORDS[i] for i in out)
+    train = [sentence() for _ in range(n_train)]
+    test = [sentence() for _ in range(n_test)]
+    d = os.path.join(args.out, "lm")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "train.txt"), "w") as f:
+        f.write("\n".join(train) + "\n")
+    asr = os.path.join(os.path.dirname(args.bin), "asr")
+    arpa = os.path.join(d, "words3.arpa")
+    subprocess.run([asr, "lm", "build", os.path.join(d, "train.txt"), "--order", "3", "--out", arpa],
+                   check=True, capture_output=True, text=True)
+    labels = beam_labels(30)
+    index = {c: i for i, c in enumerate(labels)}
+    paths = []
+    for text in test:
+        path, prev = [], None
+        for c in text:
+            k = index[c]
+            if k == prev or rng.random() < 0.5:
+                path += [0] * int(rng.integers(1, 3))
+            path += [k] * int(rng.integers(1, 4))
+            prev = k
+        paths.append(path)
+    T = max(len(p) for p in paths) + 4
+    utts = []
+    for path in paths:
+        path = path + [0] * (T - len(path))
+        x = rng.normal(0, 1, (T, 30))
+        for t, k in enumerate(path):
+            x[t, k] += rng.uniform(1.5, 5.0)
+        x = x - np.log(np.exp(x).sum(1, keepdims=True))
+        utts.append(x.astype(np.float32))
+    npy = os.path.join(d, "logprobs.npy")
+    np.save(npy, np.concatenate(utts))
+    with open(os.path.join(d, "labels.json"), "w") as f:
+        json.dump(labels, f)
+    return dict(T=T, utts=utts, truth=test, arpa=arpa, npy=npy, labels=labels, unigrams=sorted(set(LM_WORDS)),
+                label_file=os.path.join(d, "labels.json"))
+
+
+def ours_beam_lm(args, lm, beam):
+    def run(reps):
+        p = subprocess.run([args.bin, "beam", "--inputs", lm["npy"], "--T", str(lm["T"]), "--beam", str(beam), "--min-logp", "-5",
+                            "--beam-prune", "-10", "--reps", str(reps), "--threads", "1", "--lm", lm["arpa"],
+                            "--alpha", "0.5", "--beta", "1.0", "--labels", lm["label_file"]],
+                           check=True, capture_output=True, text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        return res["times_ms"], ["".join(lm["labels"][i] for i in h) for h in res["hyps"]]
+    return run
+
+
+def pyctc_beam_lm(lm, beam):
+    import logging
+    logging.getLogger("pyctcdecode").setLevel(logging.ERROR)
+    from pyctcdecode import build_ctcdecoder
+    dec = build_ctcdecoder(lm["labels"], kenlm_model_path=lm["arpa"], unigrams=lm["unigrams"], alpha=0.5, beta=1.0)
+
+    def compute():
+        return [dec.decode(u, beam_width=beam, beam_prune_logp=-10.0, token_min_logp=-5.0) for u in lm["utts"]]
+
+    def run(reps):
+        return timed(compute, reps)
+    return run
+
+
+def agree_lm(lm):
+    import jiwer
+
+    def check(ours, peer):
+        norm = [" ".join(t.split()) for t in ours], [" ".join(t.split()) for t in peer]
+        same = sum(a == b for a, b in zip(*norm))
+        greedy = []
+        for u in lm["utts"]:
+            import itertools
+            ids = [k for k, _ in itertools.groupby(u.argmax(1).tolist()) if k != 0]
+            greedy.append(" ".join("".join(lm["labels"][i] for i in ids).split()))
+        w = [100 * jiwer.wer(lm["truth"], h) for h in (norm[0], norm[1], greedy)]
+        verdict = "yes" if same == len(peer) else ("close" if abs(w[0] - w[1]) <= 1.0 else "NO")
+        return (f"{verdict} ({same}/{len(peer)} identical; WER against the true text: ours {w[0]:.1f}%, "
+                f"pyctcdecode {w[1]:.1f}%, greedy without LM {w[2]:.1f}%)")
+    return check
+
+
+# ---------------------------------------------------------------- inference
+def make_model(args, wav, name, H, L, V):
+    d = os.path.join(args.out, f"model-{name}")
+    subprocess.run([args.bin, "make-model", "--dir", d, "--wav", wav, "--H", str(H), "--layers", str(L), "--V", str(V)],
+                   check=True, capture_output=True, text=True)
+    return d
+
+
+def ours_infer(args, model, wav, threads):
+    out = os.path.join(model, f"logprobs-{threads}.npy")
+
+    def run(reps):
+        p = subprocess.run([args.bin, "infer", "--model", model, "--wav", wav, "--reps", str(reps), "--threads", str(threads),
+                            "--out", out], check=True, capture_output=True, text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        res["logprobs"] = np.load(out)
+        return res["times_ms"], res
+    return run
+
+
+def torch_infer(model, wav, threads):
+    """The same pipeline from the reference parts: kaldi-native-fbank features, the
+    model.json CMVN, frame stacking, our safetensors loaded into torch.nn.LSTM + Linear,
+    log-softmax, greedy."""
+    import itertools
+    import kaldi_native_fbank as knf
+    import torch
+    from safetensors.torch import load_file
+    info = json.load(open(os.path.join(model, "model.json")))
+    m = info["model"]
+    D, H, L, k, V = info["input_size"], m["hidden_size"], m["num_layers"], m["frame_stacking"], len(info["tokens"])
+    cm = info["cmvn"]
+    mean = (np.array(cm["sum"]) / cm["count"]).astype(np.float32)
+    sd = load_file(os.path.join(model, "model.safetensors"))
+    lstm = torch.nn.LSTM(D * k, H, L, bidirectional=True)
+    fc = torch.nn.Linear(2 * H, V)
+    lstm.load_state_dict({n[5:]: v for n, v in sd.items() if n.startswith("lstm.")}, strict=True)
+    fc.load_state_dict({n[3:]: v for n, v in sd.items() if n.startswith("fc.")}, strict=True)
+    rate, x = read_wav_int16(wav)
+    tokens = info["tokens"]
+
+    def compute():
+        torch.set_num_threads(threads)
+        o = knf.FbankOptions()
+        o.mel_opts.num_bins = D
+        o.frame_opts.dither = 0
+        comp = knf.OnlineFbank(o)
+        comp.accept_waveform(rate, x)
+        comp.input_finished()
+        f = np.stack([comp.get_frame(i) for i in range(comp.num_frames_ready)]) - mean
+        T = f.shape[0]
+        T2 = -(-T // k)
+        f = np.concatenate([f, np.zeros((T2 * k - T, D), np.float32)]).reshape(T2, 1, k * D)
+        with torch.inference_mode():
+            y, _ = lstm(torch.from_numpy(f))
+            z = torch.log_softmax(fc(y[:, 0]), -1)
+        ids = [i for i, _ in itertools.groupby(z.argmax(1).tolist()) if i != 0]
+        return dict(logprobs=z.numpy(), text="".join(tokens[i] for i in ids))
+
+    def run(reps):
+        return timed(compute, reps)
+    return run
+
+
+def agree_infer(ours, peer):
+    a, b = ours["logprobs"], peer["logprobs"]
+    if a.shape != b.shape:
+        return f"NO (shapes {a.shape} vs {b.shape})"
+    diff = float(np.abs(a - b).max())
+    path = float((a.argmax(1) == b.argmax(1)).mean())
+    ok = diff <= 1e-3 and ours["text"] == peer["text"]
+    return (f"{'yes' if ok else 'NO'} (log-probs max abs diff {diff:.1e} ≤ 1e-3, greedy text "
+            f"{'identical' if ours['text'] == peer['text'] else 'differs'}, {100 * path:.1f}% of frames same argmax; "
+            f"random weights); ours RTF {statistics.median(ours['times_ms']) / 1e3 / ours['seconds']:.4f}")
 
 
 # ---------------------------------------------------------------- beam search
@@ -424,7 +651,7 @@ def machine_info():
 def versions():
     import importlib.metadata as md
     out = {"python": platform.python_version()}
-    for pkg in ["numpy", "kaldi-native-fbank", "python_speech_features", "torch", "pyctcdecode", "jiwer"]:
+    for pkg in ["numpy", "kaldi-native-fbank", "python_speech_features", "torch", "safetensors", "pyctcdecode", "kenlm", "jiwer"]:
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
@@ -516,7 +743,7 @@ def main():
     for r in rows:
         lines.append(f"| {r['case']} | {r['shape']} | {r['threads']} | {r['peer']} | {r['ours_ms']:.2f} | "
                      f"{r['peer_ms']:.2f} | {r['ratio']:.3f} | {r['agree']} |")
-    lines += ["", "Reproduce: `make bench` (installs the peers from PyPI into `.venv-bench/`).", ""]
+    lines += ["", "Reproduce: `make bench` (installs the peers from PyPI into `.venv-py/`; about 25 minutes here).", ""]
     name = "BENCHMARKS-partial.md" if args.only else "BENCHMARKS.md"
     with open(os.path.join(args.out, name), "w") as f:
         f.write("\n".join(lines))
