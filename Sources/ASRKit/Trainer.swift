@@ -271,7 +271,7 @@ public final class Trainer {
                 }
                 badInARow = 0
                 model.zeroGrad()
-                model.backward(Matrix(rows: y.data.rows, cols: tokens.count, storage: result.gradient))
+                model.backward(Matrix(rows: y.data.rows, cols: tokens.count, storage: result.gradient), inputGradient: false)
                 optimizer.clipGradients(maxNorm: recipe.train.optimizer.clipNorm)
                 state.step += 1
                 lr = schedule.learningRate(peak: recipe.train.optimizer.learningRate, step: state.step, epoch: epoch,

@@ -140,16 +140,20 @@ public final class AcousticModel: ParameterContainer {
     }
 
     /// Backward from ∂loss/∂logits `[T′·B, V]`; accumulates all parameter
-    /// gradients and returns ∂loss/∂features `[T·B, D]`.
+    /// gradients and returns ∂loss/∂features `[T·B, D]` — or an empty matrix when
+    /// `inputGradient` is false (training: features take no gradient, which
+    /// saves the first layer's `dG · W_ih` GEMM).
     @discardableResult
-    public func backward(_ dLogits: Matrix) -> Matrix {
+    public func backward(_ dLogits: Matrix, inputGradient: Bool = true) -> Matrix {
         var d = fc.backward(dLogits)
         var maskIndex = dropoutMasks.count - 1
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             let dirs = layers[l]
             let H = options.hiddenSize
             let parts = splitColumns(d, parts: dirs.count, width: H)
-            let dxs = runDirections(dirs, inputs: parts) { dir, g in dir.backward(g) }
+            let wantDx = l > 0 || inputGradient
+            let dxs = runDirections(dirs, inputs: parts) { dir, g in dir.backward(g, inputGradient: wantDx) }
+            if !wantDx { return Matrix(rows: 0, cols: inputSize) }
             d = dxs[0]
             if dxs.count > 1 {
                 d.storage.withUnsafeMutableBufferPointer { p in

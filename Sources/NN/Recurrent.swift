@@ -188,7 +188,7 @@ public final class RecurrentDirection: ParameterContainer {
 
     /// Backward through time. `dOut` `[T·B, H]` (padding rows ignored).
     /// Accumulates parameter gradients; returns dX `[T·B, D]`.
-    public func backward(_ dOut: Matrix) -> Matrix {
+    public func backward(_ dOut: Matrix, inputGradient: Bool = true) -> Matrix {
         let H = hiddenSize, D = inputSize, GH = cell.gates * H
         precondition(dOut.rows == T * B && dOut.cols == H, "backward without matching forward")
         var dG = [Float](repeating: 0, count: T * B * GH)          // pre-activation input-side gate grads
@@ -290,6 +290,7 @@ public final class RecurrentDirection: ParameterContainer {
         gemm(.transpose, .none, m: GH, n: H, k: N, dHidden, lda: GH, hPrevAll, ldb: H, beta: 1, &weightHH.grad, ldc: H)
         columnSums(dG, rows: N, cols: GH, into: &biasIH.grad)
         columnSums(dHidden, rows: N, cols: GH, into: &biasHH.grad)
+        guard inputGradient else { return Matrix(rows: 0, cols: D) }
         var dx = Matrix(rows: N, cols: D)
         dx.storage.withUnsafeMutableBufferPointer { p in
             gemm(.none, .none, m: N, n: D, k: GH, dG, lda: GH, weightIH.value, ldb: D, beta: 0, p.baseAddress!, ldc: D)

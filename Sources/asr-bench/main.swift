@@ -163,7 +163,7 @@ case "lstm":
     func step() {
         _ = model.forward(x, training: true)
         model.zeroGrad()
-        model.backward(R)
+        model.backward(R, inputGradient: false)  // as torch: the input does not require grad
         optimizer.update(learningRate: 1e-4)
     }
     step()

@@ -162,6 +162,22 @@ struct GradCase: CustomStringConvertible, Sendable {
         for (p, q) in zip(a.parameters, b.parameters) { #expect(p.grad == q.grad) }
     }
 
+    /// Skipping ∂loss/∂features (training) leaves every parameter gradient bit-identical.
+    @Test func skippingTheInputGradientChangesNoWeightGradient() {
+        for cell in [CellType.lstm, .gru] {
+            let c = GradCase(cell: cell, layers: 2, bidirectional: true, stack: 2, lengths: [6, 3])
+            let a = makeModel(c), b = makeModel(c)
+            let x = randomBatch(T: 6, B: 2, D: 3, lengths: c.lengths, seed: 4)
+            let ya = a.forward(x, training: true), yb = b.forward(x, training: true)
+            let dy = Matrix(rows: ya.data.rows, cols: 4, repeating: 0.25)
+            a.zeroGrad(); b.zeroGrad()
+            #expect(a.backward(dy).rows == 6 * 2)
+            #expect(b.backward(dy, inputGradient: false).rows == 0)
+            #expect(ya.data == yb.data)
+            for (p, q) in zip(a.parameters, b.parameters) { #expect(p.grad == q.grad, "\(p.name)") }
+        }
+    }
+
     @Test func pytorchNames() {
         let m = makeModel(GradCase(cell: .lstm, layers: 2, bidirectional: true, stack: 1, lengths: [1]))
         #expect(m.parameters.map(\.name) == [

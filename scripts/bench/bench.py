@@ -663,6 +663,40 @@ def versions():
     return out
 
 
+def ratio_chart(rows):
+    """Horizontal bars of ours/peer on a log axis (0.01…10), 1 marked; green = faster."""
+    import html
+    import math
+    left, right, top, bar, gap = 430, 70, 40, 14, 5
+    width = 1000
+    height = top + len(rows) * (bar + gap) + 50
+    lo, hi = 0.01, 10.0
+
+    def x(r):
+        r = min(max(r, lo), hi)
+        return left + (math.log10(r) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) * (width - left - right)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left}" y="18" font-size="14" font-weight="600">Time ours / time peer (log scale; left of 1 = asr faster)</text>']
+    axis_y = top + len(rows) * (bar + gap)
+    for t in (0.01, 0.03, 0.1, 0.3, 1, 3, 10):
+        out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 6}" y2="{axis_y}" stroke="{"#444" if t == 1 else "#ddd"}"/>')
+        out.append(f'<text x="{x(t):.1f}" y="{axis_y + 14}" text-anchor="middle">{t:g}</text>')
+    out.append(f'<text x="{(left + width - right) / 2:.0f}" y="{axis_y + 32}" text-anchor="middle">ratio (ours ÷ peer)</text>')
+    for i, r in enumerate(rows):
+        y = top + i * (bar + gap)
+        label = f"{r['case']} · {r['shape']} · {r['threads']}T vs {r['peer']}"
+        if len(label) > 78:
+            label = label[:77] + "…"
+        color = "#009E73" if r["ratio"] < 1 else "#D55E00"
+        out.append(f'<text x="{left - 6}" y="{y + bar - 3}" text-anchor="end">{html.escape(label)}</text>')
+        x0, x1 = sorted((x(1), x(r["ratio"])))
+        out.append(f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 1):.1f}" height="{bar}" fill="{color}"/>')
+        out.append(f'<text x="{max(x(1), x(r["ratio"])) + 4:.1f}" y="{y + bar - 3}">{r["ratio"]:.3g}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -744,6 +778,10 @@ def main():
         lines.append(f"| {r['case']} | {r['shape']} | {r['threads']} | {r['peer']} | {r['ours_ms']:.2f} | "
                      f"{r['peer_ms']:.2f} | {r['ratio']:.3f} | {r['agree']} |")
     lines += ["", "Reproduce: `make bench` (installs the peers from PyPI into `.venv-py/`; about 25 minutes here).", ""]
+    lines.insert(lines.index("| case | shape | threads | peer | ours (ms) | peer (ms) | ratio | outputs agree? |"),
+                 "![ratio ours/peer per case, log scale](benchmarks.svg)\n")
+    with open(os.path.join(args.out, "benchmarks-partial.svg" if args.only else "benchmarks.svg"), "w") as f:
+        f.write(ratio_chart(rows))
     name = "BENCHMARKS-partial.md" if args.only else "BENCHMARKS.md"
     with open(os.path.join(args.out, name), "w") as f:
         f.write("\n".join(lines))

@@ -28,5 +28,6 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 "$python" scripts/bench/bench.py --bin "$root/.build/release/asr-bench" --out "$out" "$@"
 if [ "$#" -eq 0 ]; then  # a full run (no --only) refreshes the committed report
   cp "$out/BENCHMARKS.md" "$root/docs/BENCHMARKS.md"
+  cp "$out/benchmarks.svg" "$root/docs/benchmarks.svg"
   echo "report: docs/BENCHMARKS.md"
 fi
