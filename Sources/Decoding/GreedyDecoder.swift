@@ -13,8 +13,7 @@ public struct GreedyDecoder: CTCDecoding {
         x.storage.withUnsafeBufferPointer { p in
             for t in 0..<T {
                 let row = p.baseAddress! + t * V
-                var best = 0
-                for v in 1..<V where row[v] > row[best] { best = v }
+                let best = argmax(row, count: V)
                 path[t] = best
                 score += row[best]
             }

@@ -50,6 +50,24 @@ import Testing
     }
 
     /// GEMM through OpenBLAS against a triple loop, with transposes and strides.
+    /// The vectorised argmax picks exactly what the scalar loop picks: first index on
+    /// ties, NaNs skipped, all −∞ → 0; lengths around the 16-wide blocks.
+    @Test func argmaxMatchesScalarLoop() {
+        var g = SeededGenerator(seed: 9)
+        for n in [1, 2, 15, 16, 17, 31, 32, 33, 47, 64, 100, 4000] {
+            for trial in 0..<40 {
+                var x = (0..<n).map { _ in (g.nextGaussian() * 3).rounded() }  // many ties
+                if trial % 5 == 1 { for i in 0..<n where i % 3 == 0 { x[i] = -.infinity } }
+                if trial % 5 == 2 { x[Int(g.next() % UInt64(n))] = .nan }
+                if trial % 5 == 3 { x = [Float](repeating: -.infinity, count: n) }
+                if trial % 5 == 4 { x[0] = .nan }
+                var expected = 0
+                for v in 1..<max(n, 1) where x[v] > x[expected] { expected = v }
+                #expect(x.withUnsafeBufferPointer { argmax($0.baseAddress!, count: n) } == expected, "n \(n) trial \(trial)")
+            }
+        }
+    }
+
     @Test func gemmMatchesNaive() {
         var g = SeededGenerator(seed: 2)
         let m = 7, n = 5, k = 9
