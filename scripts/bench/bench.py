@@ -40,7 +40,8 @@ def timed(fn, reps):
 
 
 class Case:
-    def __init__(self, name, shape, threads, ours, peers, rounds=None, reps=None):
+    def __init__(self, name, shape, threads, ours, peers, rounds=None, reps=None, audio_seconds=None):
+        self.audio_seconds = audio_seconds  # seconds of audio one call covers, for ms per second of audio
         self.name, self.shape, self.threads, self.ours, self.peers = name, shape, threads, ours, peers
         self.rounds, self.reps = rounds, reps
 
@@ -181,7 +182,7 @@ def build_cases(args):
     labels = beam_labels(4000)
     cases.append(Case("prefix beam search (pyctcdecode-compatible mode)", "Mandarin V=4000, beam 16, 2 utts × T=500 (15 s at 30 ms/frame)", 1,
                       ours_beam(args, path, 500, 16, labels, True),
-                      [("pyctcdecode", pyctc_beam(utts, 16, labels), agree_beam(utts, labels))]))
+                      [("pyctcdecode", pyctc_beam(utts, 16, labels), agree_beam(utts, labels))], audio_seconds=30.0))
     return cases
 
 
@@ -744,6 +745,8 @@ def main():
                 agree_text += (f"; ours {gf / (mo / 1e3):.0f} GFLOP/s = {100 * gf / (mo / 1e3) / (peak * case.threads):.0f}% "
                                f"of {case.threads}-core sgemm peak; max RSS ours {ours_out.get('max_rss_mb', 0):.0f} MB, "
                                f"peer {peer_out.get('max_rss_mb', 0):.0f} MB")
+            if case.audio_seconds:
+                agree_text += f"; ours {mo / case.audio_seconds:.2f} ms, peer {mp / case.audio_seconds:.2f} ms per second of audio"
             row = dict(case=case.name, shape=case.shape, threads=case.threads, peer=peer_name,
                        ours_ms=mo, peer_ms=mp, ratio=mo / mp, agree=agree_text, n=len(ours_t))
             rows.append(row)
