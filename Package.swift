@@ -39,8 +39,11 @@ let package = Package(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
 
+        // Per-thread floating-point mode (flush denormals to zero), a few lines of C.
+        .target(name: "CFloatEnv"),
+
         // MARK: Core
-        .target(name: "ASRCore", dependencies: ["COpenBLAS"], exclude: ["README.md"], swiftSettings: optimized),
+        .target(name: "ASRCore", dependencies: ["COpenBLAS", "CFloatEnv"], exclude: ["README.md"], swiftSettings: optimized),
 
         // MARK: Pipeline stages
         .target(name: "NN", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),

@@ -3,6 +3,7 @@ import ASRText
 import Features
 import Foundation
 import NN
+import Decoding
 
 /// `data`: where the utterances are.
 public struct DataSection: Codable, Equatable, Sendable, DefaultConstructible, Validatable {
@@ -106,9 +107,26 @@ public struct DecodeSection: Codable, Equatable, Sendable, DefaultConstructible,
     public var lm = ""
     public var lmWeight: Float = 0.5
     public var lengthBonus: Float = 1.0
+    /// With a word LM: log-score of a prefix whose unfinished word begins no word
+    /// of the LM (see `BeamSearchOptions.unknownPrefixPenalty`); 0 = off.
+    public var unknownPrefixPenalty: Float = BeamSearchOptions().unknownPrefixPenalty
     public init() {}
+    enum CodingKeys: String, CodingKey { case beam, lm, lmWeight, lengthBonus, unknownPrefixPenalty }
+    /// Keys missing from a model.json written before a key existed keep their defaults.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        beam = try c.decodeIfPresent(Int.self, forKey: .beam) ?? beam
+        lm = try c.decodeIfPresent(String.self, forKey: .lm) ?? lm
+        lmWeight = try c.decodeIfPresent(Float.self, forKey: .lmWeight) ?? lmWeight
+        lengthBonus = try c.decodeIfPresent(Float.self, forKey: .lengthBonus) ?? lengthBonus
+        unknownPrefixPenalty = try c.decodeIfPresent(Float.self, forKey: .unknownPrefixPenalty) ?? unknownPrefixPenalty
+    }
     public func validate() throws {
         guard beam >= 0 else { throw ConfigError.invalidValue(source: "", key: "beam", reason: "expected ≥ 0") }
+        guard unknownPrefixPenalty <= 0, unknownPrefixPenalty.isFinite else {
+            throw ConfigError.invalidValue(source: "", key: "unknown_prefix_penalty",
+                                           reason: "expected a finite log-score ≤ 0, got \(unknownPrefixPenalty)")
+        }
     }
 }
 

@@ -130,13 +130,35 @@ public final class Trainer {
         return out
     }
 
+    /// FNV-1a of the resolved recipe without its `decode` section: what training
+    /// depends on. Decoding settings may change between a run and its resume, and a
+    /// new decode key with a default does not stop an older experiment resuming.
+    static func trainingHash(_ recipe: Recipe) throws -> String {
+        var r = recipe
+        r.decode = DecodeSection()
+        return fnv1a(try StrictJSON.encode(r))
+    }
+
+    static func fnv1a(_ bytes: Data) -> String {
+        String(bytes.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 }, radix: 16)
+    }
+
+    /// An experiment started by a version that hashed the whole resolved recipe
+    /// (its recipe.json is what was hashed): does it train the same as `hash`?
+    func startedBeforeTrainingHash(_ savedHash: String, sameAs hash: String) -> Bool {
+        let path = (expDir as NSString).appendingPathComponent("recipe.json")
+        guard let old = FileManager.default.contents(atPath: path), Self.fnv1a(old) == savedHash,
+              let oldRecipe = try? StrictJSON.decode(Recipe.self, from: old, source: path) else { return false }
+        return (try? Self.trainingHash(oldRecipe)) == hash
+    }
+
     /// Runs training (or resumes it). Returns the model folder.
     @discardableResult
     public func run(resume: Bool, epochsOverride: Int? = nil) throws -> String {
         let fm = FileManager.default
         try fm.createDirectory(atPath: checkpointDir, withIntermediateDirectories: true)
         let recipeJSON = try StrictJSON.encode(recipe)
-        let recipeHash = String(recipeJSON.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 }, radix: 16)
+        let recipeHash = try Self.trainingHash(recipe)
         // Data.
         let norm = recipe.tokens.normalize
         let trainUtts = try DataSet.load(recipe.data.train, normalize: norm)
@@ -186,12 +208,13 @@ public final class Trainer {
         if resume, let last = try? String(contentsOfFile: lastPointer, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) {
             let dir = (checkpointDir as NSString).appendingPathComponent(last)
             let saved = try ModelBundle.decoder().decode(TrainerState.self, from: Data(contentsOf: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("trainer.json"))))
-            guard saved.recipeHash == recipeHash else {
-                throw TrainError.resume("\(recipePath): the recipe changed since \(expDir) was started; resume needs the same recipe (or train under another name)")
+            guard saved.recipeHash == recipeHash || startedBeforeTrainingHash(saved.recipeHash, sameAs: recipeHash) else {
+                throw TrainError.resume("\(recipePath): the recipe changed since \(expDir) was started (outside its decode section); resume needs the same recipe (or train under another name)")
             }
             try model.loadWeights(from: (dir as NSString).appendingPathComponent("model.safetensors"))
             try optimizer.load(from: (dir as NSString).appendingPathComponent("optimizer.safetensors"))
             state = saved
+            state.recipeHash = recipeHash
             var rng = SeededGenerator(seed: 0)
             rng.state = saved.dropoutRandomState
             model.dropoutState = rng

@@ -11,13 +11,18 @@ public struct TranscribeOptions: Sendable {
     public var lmWeight: Float
     public var lengthBonus: Float
     public var hotwords: HotwordGraph?
+    /// With a word LM: log-score of a prefix whose unfinished word begins no LM word
+    /// (`BeamSearchOptions.unknownPrefixPenalty`); 0 = off.
+    public var unknownPrefixPenalty: Float
 
-    public init(beam: Int = 0, lm: NGramLM? = nil, lmWeight: Float = 0.5, lengthBonus: Float = 1, hotwords: HotwordGraph? = nil) {
+    public init(beam: Int = 0, lm: NGramLM? = nil, lmWeight: Float = 0.5, lengthBonus: Float = 1, hotwords: HotwordGraph? = nil,
+                unknownPrefixPenalty: Float = BeamSearchOptions().unknownPrefixPenalty) {
         self.beam = beam
         self.lm = lm
         self.lmWeight = lmWeight
         self.lengthBonus = lengthBonus
         self.hotwords = hotwords
+        self.unknownPrefixPenalty = unknownPrefixPenalty
     }
 }
 
@@ -44,6 +49,7 @@ public final class Transcriber: @unchecked Sendable {
             o.beamWidth = max(options.beam, 2)
             o.lmWeight = options.lmWeight
             o.lengthBonus = options.lengthBonus
+            o.unknownPrefixPenalty = options.unknownPrefixPenalty
             decoder = PrefixBeamDecoder(options: o, tokens: bundle.tokens.tokens, lm: options.lm,
                                         lmUnit: bundle.tokens.space != nil ? .word : .token, hotwords: options.hotwords)
         } else {

@@ -20,6 +20,7 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+FloatEnvironment.flushDenormals()  // as the asr tool does (see ASRCore.FloatEnvironment)
 var args = Array(CommandLine.arguments.dropFirst())
 if let i = args.firstIndex(of: "--threads"), i + 1 < args.count, let n = Int(args[i + 1]) {
     Parallelism.maxThreads = n

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ASRCore
 
 @main
 struct ASR: ParsableCommand {
@@ -8,4 +9,10 @@ struct ASR: ParsableCommand {
         abstract: "Train and use speech recognizers on a CPU: audio → features → BiLSTM → CTC.",
         version: "0.1.0",
         subcommands: [TrainCommand.self, TranscribeCommand.self, EvalCommand.self, ScoreCommand.self, FeaturesCommand.self, DecodeCommand.self, LMCommand.self, ReportCommand.self])
+
+    /// Denormals flushed to zero on the main thread (and the threads it starts) before any command runs.
+    static func main() {
+        FloatEnvironment.flushDenormals()
+        main(nil)
+    }
 }

@@ -42,6 +42,8 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "Keep the k most probable tokens per frame (0 = all).") var topK: Int = 32
     @Option(parsing: .unconditional, help: "Tokens below this log-probability on a frame are not tried (the frame's best always is).") var tokenMinLogProb: Float = -12
     @Option(parsing: .unconditional, help: "Prefixes more than this below the frame's best are dropped (log, ≤ 0).") var beamPrune: Float = -10
+    @Option(parsing: .unconditional, help: "With a word LM: log-score while a word being spelled begins no LM word (≤ 0; 0 = off).")
+    var unknownPrefixPenalty: Float = BeamSearchOptions().unknownPrefixPenalty
     @Option(help: "Beam search: merged (one slot per prefix, Hannun et al.) or pyctcdecode (pyctcdecode 0.5's search, same outputs; no LM or hotwords).") var search: SearchKind = .merged
     @Option(help: "Seconds per posterior frame (frame shift × subsampling).") var frameSeconds: Double = 0.01
     @Flag(help: "Print JSON with token and word timings.") var json = false
@@ -53,6 +55,7 @@ struct DecodeCommand: ParsableCommand {
         if (lm != nil || !hotword.isEmpty) && beam <= 1 { throw ValidationError("--lm and --hotword need --beam > 1") }
         if frameSeconds <= 0 { throw ValidationError("--frame-seconds must be > 0") }
         if beamPrune > 0 { throw ValidationError("--beam-prune must be ≤ 0 (a log-probability margin)") }
+        if !(unknownPrefixPenalty <= 0 && unknownPrefixPenalty.isFinite) { throw ValidationError("--unknown-prefix-penalty must be a finite log-score ≤ 0, got \(unknownPrefixPenalty)") }
         if search == .pyctcdecode {
             if beam <= 1 { throw ValidationError("--search pyctcdecode needs --beam > 1") }
             if lm != nil || !hotword.isEmpty { throw ValidationError("--search pyctcdecode does not take --lm or --hotword (use --search merged)") }
@@ -81,6 +84,7 @@ struct DecodeCommand: ParsableCommand {
             o.tokenTopK = topK
             o.tokenMinLogProb = tokenMinLogProb
             o.beamPruneLogProb = beamPrune
+            o.unknownPrefixPenalty = unknownPrefixPenalty
             if search == .pyctcdecode {
                 // pyctcdecode prunes by log-probability only and never skips frames.
                 o.pyctcdecodeCompatible = true

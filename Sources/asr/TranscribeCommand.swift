@@ -13,7 +13,13 @@ struct DecodingFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "LM weight α.") var alpha: Float?
     @Option(parsing: .unconditional, help: "Length bonus β.") var beta: Float?
     @Option(parsing: .singleValue, help: "Boost a word or phrase: 'phrase:weight' (repeatable).") var hotword: [String] = []
+    @Option(parsing: .unconditional, help: "With a word LM: log-score while a word being spelled begins no LM word (≤ 0; 0 = off; default: the model's recipe).")
+    var unknownPrefixPenalty: Float?
     @Option(help: "Threads (0 = all cores).") var threads: Int = 0
+
+    func validate() throws {
+        if let u = unknownPrefixPenalty, !(u <= 0 && u.isFinite) { throw ValidationError("--unknown-prefix-penalty must be a finite log-score ≤ 0, got \(u)") }
+    }
 
     func options(_ bundle: ModelBundle) throws -> TranscribeOptions {
         let d = bundle.info.decode
@@ -33,7 +39,8 @@ struct DecodingFlags: ParsableArguments {
             graph = HotwordGraph(phrases: phrases)
         }
         return TranscribeOptions(beam: beam ?? d.beam, lm: try lmPath.map { try NGramLM.load(arpa: $0) },
-                                 lmWeight: alpha ?? d.lmWeight, lengthBonus: beta ?? d.lengthBonus, hotwords: graph)
+                                 lmWeight: alpha ?? d.lmWeight, lengthBonus: beta ?? d.lengthBonus, hotwords: graph,
+                                 unknownPrefixPenalty: unknownPrefixPenalty ?? d.unknownPrefixPenalty)
     }
 }
 

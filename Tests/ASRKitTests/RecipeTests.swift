@@ -54,6 +54,8 @@ import _TestSupport
         #expect(error(#"{"data": {"train": "\#(manifest)"}, "features": {"type": "plp"}}"#).contains("\"fbank\", \"mfcc\""))
         #expect(error(#"{"data": {"train": "\#(manifest)"}, "augment": {"noise_snr_db": [30, 10]}}"#).contains("augment.noise_snr_db"))
         #expect(error("{\"data\": ").contains("invalid JSON"))
+        #expect(error(#"{"data": {"train": "\#(manifest)"}, "decode": {"unknown_prefix_penalty": 2}}"#)
+            .contains("'decode.unknown_prefix_penalty'"))
     }
 }
 
@@ -117,6 +119,14 @@ import _TestSupport
                              epoch: 3, devWer: 0.1, devCer: 0.05, parameters: 7)
         let back = try ModelBundle.decoder().decode(ModelInfo.self, from: ModelBundle.encoder().encode(info))
         #expect(back == info)
+    }
+
+    /// A model.json written before `decode.unknown_prefix_penalty` existed still loads, with the default.
+    @Test func olderDecodeSectionKeepsDefaults() throws {
+        let old = try ModelBundle.decoder().decode(DecodeSection.self, from: Data(#"{"beam": 8, "lm": "", "lm_weight": 0.7, "length_bonus": 2}"#.utf8))
+        #expect(old.beam == 8 && old.lmWeight == 0.7 && old.lengthBonus == 2 && old.unknownPrefixPenalty == DecodeSection().unknownPrefixPenalty)
+        let given = try ModelBundle.decoder().decode(DecodeSection.self, from: Data(#"{"unknown_prefix_penalty": -3}"#.utf8))
+        #expect(given.unknownPrefixPenalty == -3 && given.beam == 0)
     }
 }
 

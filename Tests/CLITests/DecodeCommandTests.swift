@@ -49,6 +49,18 @@ import _TestSupport
         #expect(bad.status != 0 && bad.stderr.contains("--search pyctcdecode does not take"))
     }
 
+    @Test func unknownPrefixPenaltyIsChecked() throws {
+        let tokens = try write("hi.txt", "<blank>\n<space>\nh\ni\n")
+        let post = try posteriors([2, 3, 0, 1, 2, 3], V: 4)
+        let lm = try write("hi.arpa", "\\data\\\nngram 1=3\n\n\\1-grams:\n-0.5\t</s>\n-99\t<s>\n-0.3\thi\n\n\\end\\\n")
+        for p in ["0", "-4"] {
+            let r = try CLI.run(["decode", post, "--tokens", tokens, "--beam", "4", "--lm", lm, "--unknown-prefix-penalty", p])
+            #expect(r.status == 0 && r.stdout == "hi hi\n", "\(r.stderr)")
+        }
+        let bad = try CLI.run(["decode", post, "--tokens", tokens, "--beam", "4", "--unknown-prefix-penalty", "1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--unknown-prefix-penalty must be a finite log-score ≤ 0"))
+    }
+
     @Test func jsonHasWordTimings() throws {
         let tokens = try write("en.txt", "<blank>\n<space>\nh\ni\n")
         let post = try posteriors([2, 2, 3, 0, 1, 0, 2, 3, 3], V: 4)

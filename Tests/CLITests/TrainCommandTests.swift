@@ -144,6 +144,13 @@ import _TestSupport
         let lb = try String(contentsOf: dir.appendingPathComponent("exp/killed/train.jsonl"), encoding: .utf8)
         func losses(_ s: String) -> [String] { s.split(separator: "\n").map { String($0.split(separator: ",").first { $0.contains("train_loss") } ?? "") } }
         #expect(losses(la) == losses(lb))
+        // Decoding settings may change before a resume; training settings may not.
+        let decodeChanged = recipe(dir, name: "killed", epochs: 4, extra: #", "decode": {"beam": 4, "unknown_prefix_penalty": -5}"#)
+        let d = try CLI.run(["train", decodeChanged, "--resume"])
+        #expect(d.status == 0 && d.stdout.contains("resuming"), "\(d.stderr)")
+        let trainChanged = recipe(dir, name: "killed", epochs: 5)
+        let e = try CLI.run(["train", trainChanged, "--resume"])
+        #expect(e.status != 0 && e.stderr.contains("the recipe changed since"), "\(e.stderr)")
     }
 
     @Test func recipeErrorsExitNonZero() throws {
