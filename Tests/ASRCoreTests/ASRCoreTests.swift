@@ -156,3 +156,29 @@ import _TestSupport
         #expect(throws: FileError.self) { try AtomicFile.write("x", to: dir.appendingPathComponent("missing/f").path) }
     }
 }
+
+@Suite struct FloatEnvironmentTests {
+    /// A product below Float's smallest normal (1.18e-38) comes out as exactly 0 once
+    /// denormals are flushed, on the calling thread and in every `parallelFor` iteration.
+    @Test func denormalsAreFlushed() {
+        // Opaque to the optimizer: the values come from an array read at run time.
+        let inputs = [Float](repeating: 1e-30, count: 4) + [Float](repeating: 1e-10, count: 4)
+        func product(_ i: Int) -> Float { inputs[i % 4] * inputs[4 + i % 4] }
+        #expect(Float(1e-40) > 0)  // the constant itself is representable as a denormal
+        FloatEnvironment.flushDenormals()
+        #expect(FloatEnvironment.flushesDenormals)
+        #expect(product(0) == 0)  // 1e-40 would be a denormal
+        var results = [Float](repeating: -1, count: 8), flushed = [Bool](repeating: false, count: 8)
+        results.withUnsafeMutableBufferPointer { r in
+            flushed.withUnsafeMutableBufferPointer { f in
+                let rb = UncheckedSendable(r), fb = UncheckedSendable(f)
+                parallelFor(8) { i in
+                    fb.value[i] = FloatEnvironment.flushesDenormals
+                    rb.value[i] = product(i)
+                }
+            }
+        }
+        #expect(results == [Float](repeating: 0, count: 8))
+        #expect(flushed.allSatisfy { $0 })
+    }
+}
