@@ -105,9 +105,13 @@ public final class Trainer {
     }
 
     /// Feature matrix of one example (augmented when `rng` is given), normalised.
-    func features(_ ex: Example, pipeline: FeaturePipeline, rng: inout SeededGenerator?) -> Matrix {
+    func features(_ ex: Example, pipeline: FeaturePipeline, rng: inout SeededGenerator?,
+                  speedCache: SpeedPerturbationCache? = nil, index: Int = 0) -> Matrix {
         var samples = ex.samples
-        if rng != nil { samples = Augmenter.waveform(samples, rate: recipe.data.sampleRate, options: recipe.augment, rng: &rng!) }
+        if rng != nil {
+            samples = Augmenter.waveform(samples, rate: recipe.data.sampleRate, options: recipe.augment, rng: &rng!,
+                                         speedCache: speedCache, index: index)
+        }
         var f = pipeline.compute(samples)
         if rng != nil { Augmenter.specAugment(&f, options: recipe.augment.specAugment, rng: &rng!) }
         return f
@@ -240,6 +244,16 @@ public final class Trainer {
             parallelFor(dev.count) { i in (d.value + i).pointee = pl.compute(dev[i].samples) }
         }
 
+        // Speed perturbation: each (utterance, speed) is resampled once, then reused.
+        let speedCache = SpeedPerturbationCache(speeds: recipe.augment.speeds, sampleCounts: train.map(\.samples.count),
+                                                budgetBytes: SpeedPerturbationCache.defaultBudget)
+        let perturbed = recipe.augment.speeds.contains { $0 != 1 }
+        if let speedCache {
+            log(String(format: "augment: speed-perturbed audio kept after first use (up to %.2f GB)", Double(speedCache.bytes) / 1e9))
+        } else if perturbed {
+            log("augment: speed-perturbed audio is resampled every epoch (the copies would exceed \(SpeedPerturbationCache.defaultBudget >> 20) MiB)")
+        }
+
         var epoch = state.epoch
         while epoch < epochs {
             if recipe.train.earlyStopPatience > 0 && state.plateau.epochsSinceBest >= recipe.train.earlyStopPatience {
@@ -257,7 +271,8 @@ public final class Trainer {
                     let pl = pipeline
                     parallelFor(batch.count) { k in
                         var rng: SeededGenerator? = SeededGenerator(seed: self.recipe.train.seed, UInt64(epoch + 1), UInt64(batch[k]))
-                        (f.value + k).pointee = self.features(train[batch[k]], pipeline: pl, rng: &rng)
+                        (f.value + k).pointee = self.features(train[batch[k]], pipeline: pl, rng: &rng,
+                                                              speedCache: speedCache, index: batch[k])
                     }
                 }
                 // Drop utterances too short for their labels.

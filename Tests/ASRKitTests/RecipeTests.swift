@@ -154,3 +154,32 @@ import _TestSupport
         #expect(trainVoices.isDisjoint(with: testVoices) && !testVoices.isEmpty)
     }
 }
+
+@Suite struct SpeedPerturbationCacheTests {
+    /// Augmented waveforms are the same with the cache (filled in epoch 0, read after) as without it.
+    @Test func cachedPerturbationIsIdentical() throws {
+        var g = SeededGenerator(seed: 5)
+        let waves = (0..<3).map { n in (0..<(8000 + 1000 * n)).map { _ in 0.1 * g.nextGaussian() } }
+        var o = AugmentOptions()
+        o.speeds = [0.9, 1.0, 1.1]
+        o.noiseProbability = 0.5
+        let cache = try #require(SpeedPerturbationCache(speeds: o.speeds, sampleCounts: waves.map(\.count), budgetBytes: 1 << 30))
+        #expect(cache.factors == [0.9, 1.1])
+        var lengths = Set<Int>()
+        for epoch in 0..<4 {
+            for (i, w) in waves.enumerated() {
+                var r1 = SeededGenerator(seed: 9, UInt64(epoch), UInt64(i))
+                var r2 = r1
+                let plain = Augmenter.waveform(w, rate: 16000, options: o, rng: &r1)
+                let cached = Augmenter.waveform(w, rate: 16000, options: o, rng: &r2, speedCache: cache, index: i)
+                #expect(plain == cached, "epoch \(epoch), utterance \(i)")
+                #expect(r1.state == r2.state)
+                lengths.insert(plain.count - w.count)
+            }
+        }
+        #expect(lengths.count > 1)     // some draws were perturbed (length changes) …
+        #expect(cache.filled > 0)      // … and kept
+        #expect(SpeedPerturbationCache(speeds: o.speeds, sampleCounts: waves.map(\.count), budgetBytes: 1000) == nil)
+        #expect(SpeedPerturbationCache(speeds: [1.0], sampleCounts: waves.map(\.count), budgetBytes: 1 << 30) == nil)
+    }
+}
