@@ -119,7 +119,7 @@ public final class RecurrentDirection: ParameterContainer {
                 let hOut = sBuf.baseAddress! + t * B * H
                 switch cell {
                 case .lstm:
-                    gemm(.none, .transpose, m: B, n: GH, k: H, hPrev, lda: H, whh.baseAddress!, ldb: H, beta: 1, G, ldc: GH)
+                    stepGEMM(.transpose, m: B, n: GH, k: H, hPrev, lda: H, whh.baseAddress!, ldb: H, beta: 1, G, ldc: GH)
                     let cOut = cBuf.baseAddress! + t * B * H
                     let tc = tcBuf.baseAddress! + t * B * H
                     for b in 0..<B {
@@ -142,7 +142,7 @@ public final class RecurrentDirection: ParameterContainer {
                 case .gru:
                     let hhp = hhBuf.baseAddress!
                     for b in 0..<B { for j in 0..<GH { hhp[b * GH + j] = biasHH.value[j] } }
-                    gemm(.none, .transpose, m: B, n: GH, k: H, hPrev, lda: H, whh.baseAddress!, ldb: H, beta: 1, hhp, ldc: GH)
+                    stepGEMM(.transpose, m: B, n: GH, k: H, hPrev, lda: H, whh.baseAddress!, ldb: H, beta: 1, hhp, ldc: GH)
                     let nOut = nBuf.baseAddress! + t * B * H
                     for b in 0..<B {
                         let row = G + b * GH, hrow = hhp + b * GH
@@ -249,7 +249,7 @@ public final class RecurrentDirection: ParameterContainer {
                         }
                     }
                     // dh_prev = dG_t · W_hh for valid rows; padded rows pass dh through.
-                    gemm(.none, .none, m: B, n: H, k: GH, dGt, lda: GH, whh.baseAddress!, ldb: H, beta: 0, tmp.baseAddress!, ldc: H)
+                    stepGEMM(.none, m: B, n: H, k: GH, dGt, lda: GH, whh.baseAddress!, ldb: H, beta: 0, tmp.baseAddress!, ldc: H)
                     for b in 0..<B where t < lengths[b] {
                         for j in 0..<H { dhn[b * H + j] = tmp[b * H + j] }
                     }
@@ -275,7 +275,7 @@ public final class RecurrentDirection: ParameterContainer {
                             dh[j] = dhj * z  // direct path; the GEMM part is added below
                         }
                     }
-                    gemm(.none, .none, m: B, n: H, k: GH, dGht, lda: GH, whh.baseAddress!, ldb: H, beta: 0, tmp.baseAddress!, ldc: H)
+                    stepGEMM(.none, m: B, n: H, k: GH, dGht, lda: GH, whh.baseAddress!, ldb: H, beta: 0, tmp.baseAddress!, ldc: H)
                     for b in 0..<B where t < lengths[b] {
                         for j in 0..<H { dhn[b * H + j] += tmp[b * H + j] }
                     }

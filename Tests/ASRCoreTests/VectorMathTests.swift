@@ -111,3 +111,31 @@ import Testing
         }
     }
 }
+
+@Suite struct StepGEMMTests {
+    /// The cut product (pieces of ≤ 2.6e5 multiply-adds) equals one cblas_sgemm call up to
+    /// float summation order: relative 1e-5 of the row's magnitude. Shapes of a BiLSTM step,
+    /// forward (op(B) = Bᵀ, n cut) and backward (k cut), with β 0 and 1 and a ragged last piece.
+    @Test func cutProductEqualsOneCall() {
+        var g = SeededGenerator(seed: 11)
+        for (m, n, k) in [(16, 1024, 256), (16, 256, 1024), (32, 600, 130), (7, 1000, 300)] {
+            for transB in [Transpose.transpose, .none] {
+                for beta: Float in [0, 1] {
+                    let a = (0..<(m * k)).map { _ in g.nextGaussian() }
+                    let b = (0..<(k * n)).map { _ in g.nextGaussian() }
+                    let c0 = (0..<(m * n)).map { _ in g.nextGaussian() }
+                    var one = c0, cut = c0
+                    let ldb = transB == .transpose ? k : n
+                    gemm(.none, transB, m: m, n: n, k: k, a, lda: k, b, ldb: ldb, beta: beta, &one, ldc: n)
+                    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in cut.withUnsafeMutableBufferPointer { cp in
+                        stepGEMM(transB, m: m, n: n, k: k, ap.baseAddress!, lda: k, bp.baseAddress!, ldb: ldb,
+                                 beta: beta, cp.baseAddress!, ldc: n, cut: true)
+                    }}}
+                    let scale = Float(k).squareRoot() * 4  // typical |C| for unit Gaussians
+                    let worst = zip(one, cut).map { abs($0 - $1) }.max()!
+                    #expect(worst <= 1e-5 * scale, "m \(m) n \(n) k \(k) \(transB) β \(beta): \(worst)")
+                }
+            }
+        }
+    }
+}
