@@ -42,8 +42,8 @@ public func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: In
 /// (SkylakeX, Cooperlake, SapphireRapids) calls of at most ~2.6e5 multiply-adds
 /// take its small-matrix path instead, which packs nothing. There the product is
 /// cut into such pieces: n for op(B) = Bᵀ, k (partial sums accumulated in C)
-/// otherwise. Measured on a Xeon (B = 16, H = 256): 250 → 150 µs forward,
-/// 190 → 130 µs backward. Elsewhere, or with `ASR_SMALL_GEMM=0`, one call.
+/// otherwise. `asr-bench stepgemm` on a Xeon (B = 16, H = 256): 257–304 → 155–168 µs
+/// forward, 196–242 → 137–143 µs backward. Elsewhere, or with `ASR_SMALL_GEMM=0`, one call.
 public func stepGEMM(_ transB: Transpose, m: Int, n: Int, k: Int,
                      _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int, cut: Bool = StepGEMM.cut) {

@@ -123,7 +123,7 @@ public struct DecodeSection: Codable, Equatable, Sendable, DefaultConstructible,
     }
     public func validate() throws {
         guard beam >= 0 else { throw ConfigError.invalidValue(source: "", key: "beam", reason: "expected ≥ 0") }
-        guard unknownPrefixPenalty <= 0, unknownPrefixPenalty.isFinite else {
+        guard BeamSearchOptions.isValidUnknownPrefixPenalty(unknownPrefixPenalty) else {
             throw ConfigError.invalidValue(source: "", key: "unknown_prefix_penalty",
                                            reason: "expected a finite log-score ≤ 0, got \(unknownPrefixPenalty)")
         }

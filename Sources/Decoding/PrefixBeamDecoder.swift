@@ -29,6 +29,8 @@ public struct BeamSearchOptions: Codable, Equatable, Sendable, DefaultConstructi
     /// an endless non-word costs nothing until the end. pyctcdecode's
     /// `unk_score_offset` plays the same role (−10). 0 = off.
     public var unknownPrefixPenalty: Float = -10
+    /// A usable `unknownPrefixPenalty`: a finite log-score ≤ 0.
+    public static func isValidUnknownPrefixPenalty(_ v: Float) -> Bool { v <= 0 && v.isFinite }
     /// pyctcdecode 0.5's search: beam slots per (prefix, last token or blank)
     /// instead of one slot per prefix; blank and repeats only extend when they
     /// pass the token pruning; repeated, leading and trailing spaces add nothing

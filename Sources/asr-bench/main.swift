@@ -3,6 +3,7 @@
 // reference tools in the same run. Not a user-facing tool.
 //
 //   asr-bench features --wav W.wav --type fbank|mfcc [--mel-bins N] --reps K [--out F.npy]
+//   asr-bench stepgemm [--B 16] [--H 256]   (one recurrent step's products, one call vs pieces)
 //
 // Output (one line): {"case": "...", "times_ms": [...], "frames": T, "dim": D}
 import ASRCore
@@ -185,6 +186,33 @@ case "lstm":
     let json: [String: Any] = ["case": "lstm", "times_ms": times, "gflop_per_step": flops / 1e9, "threads": threads, "mode": mode,
                                "max_rss_mb": hwmKB / 1024]
     print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+case "stepgemm":
+    // One recurrent time step's products (forward h·W_hhᵀ, backward dG·W_hh), one
+    // cblas_sgemm call vs stepGEMM's pieces, µs per call (medians).
+    let B = Int(opts["B"] ?? "16")!, H = Int(opts["H"] ?? "256")!, reps = Int(opts["reps"] ?? "2000")!
+    let GH = 4 * H
+    BLASThreads.set(1)  // as in training: one BLAS thread per direction
+    var g = SeededGenerator(seed: 3)
+    let h = (0..<(B * H)).map { _ in g.nextGaussian() }, w = (0..<(GH * H)).map { _ in g.nextGaussian() }
+    let dG = (0..<(B * GH)).map { _ in g.nextGaussian() }
+    var gates = [Float](repeating: 0, count: B * GH), dh = [Float](repeating: 0, count: B * H)
+    var rows: [String: Double] = [:]
+    func perCall(_ t: [Double]) -> Double { t.sorted()[t.count / 2] * 1000 / Double(reps) }  // ms per rep → µs per call
+    for cut in [false, true] {
+        let name = cut ? "pieces" : "one_call"
+        rows["forward_\(name)_us"] = perCall(time(5) {
+            for _ in 0..<reps {
+                stepGEMM(.transpose, m: B, n: GH, k: H, h, lda: H, w, ldb: H, beta: 1, &gates, ldc: GH, cut: cut)
+            }
+        })
+        rows["backward_\(name)_us"] = perCall(time(5) {
+            for _ in 0..<reps {
+                stepGEMM(.none, m: B, n: H, k: GH, dG, lda: GH, w, ldb: H, beta: 0, &dh, ldc: H, cut: cut)
+            }
+        })
+    }
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "stepgemm", "B": B, "H": H, "core": BLASThreads.coreName,
+                                                                        "us_per_call": rows], options: [.sortedKeys]), as: UTF8.self))
 case "sgemm":
     // Peak single-precision GEMM rate of this machine through OpenBLAS, GFLOP/s.
     let n = Int(opts["n"] ?? "1024")!, threads = Int(opts["threads"] ?? "1")!

@@ -55,7 +55,7 @@ struct DecodeCommand: ParsableCommand {
         if (lm != nil || !hotword.isEmpty) && beam <= 1 { throw ValidationError("--lm and --hotword need --beam > 1") }
         if frameSeconds <= 0 { throw ValidationError("--frame-seconds must be > 0") }
         if beamPrune > 0 { throw ValidationError("--beam-prune must be ≤ 0 (a log-probability margin)") }
-        if !(unknownPrefixPenalty <= 0 && unknownPrefixPenalty.isFinite) { throw ValidationError("--unknown-prefix-penalty must be a finite log-score ≤ 0, got \(unknownPrefixPenalty)") }
+        if !BeamSearchOptions.isValidUnknownPrefixPenalty(unknownPrefixPenalty) { throw ValidationError("--unknown-prefix-penalty must be a finite log-score ≤ 0, got \(unknownPrefixPenalty)") }
         if search == .pyctcdecode {
             if beam <= 1 { throw ValidationError("--search pyctcdecode needs --beam > 1") }
             if lm != nil || !hotword.isEmpty { throw ValidationError("--search pyctcdecode does not take --lm or --hotword (use --search merged)") }

@@ -18,7 +18,7 @@ struct DecodingFlags: ParsableArguments {
     @Option(help: "Threads (0 = all cores).") var threads: Int = 0
 
     func validate() throws {
-        if let u = unknownPrefixPenalty, !(u <= 0 && u.isFinite) { throw ValidationError("--unknown-prefix-penalty must be a finite log-score ≤ 0, got \(u)") }
+        if let u = unknownPrefixPenalty, !BeamSearchOptions.isValidUnknownPrefixPenalty(u) { throw ValidationError("--unknown-prefix-penalty must be a finite log-score ≤ 0, got \(u)") }
     }
 
     func options(_ bundle: ModelBundle) throws -> TranscribeOptions {
