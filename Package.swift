@@ -42,11 +42,14 @@ let package = Package(
         // Per-thread floating-point mode (flush denormals to zero), a few lines of C.
         .target(name: "CFloatEnv"),
 
+        // Fused LSTM gate kernels for three x86-64 instruction-set levels, chosen at run time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+
         // MARK: Core
         .target(name: "ASRCore", dependencies: ["COpenBLAS", "CFloatEnv"], exclude: ["README.md"], swiftSettings: optimized),
 
         // MARK: Pipeline stages
-        .target(name: "NN", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
+        .target(name: "NN", dependencies: ["ASRCore", "CKernels"], exclude: ["README.md"], swiftSettings: optimized),
         .target(name: "AudioIO", dependencies: ["ASRCore", "CSndFile", "CSampleRate"], exclude: ["README.md"]),
         .target(name: "Features", dependencies: ["ASRCore", "CFFTW"], exclude: ["README.md"], swiftSettings: optimized),
 

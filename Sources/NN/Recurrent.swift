@@ -56,6 +56,9 @@ public final class RecurrentDirection: ParameterContainer {
     private var tanhC: [Float] = []   // LSTM tanh(c_t)
     private var ghn: [Float] = []     // GRU W_hn h + b_hn [T·B, H]
     private var states: [Float] = []  // h after processing t [T·B, H]
+    private var cachedForBackward = false
+    /// Instruction-set level of the fused LSTM gate kernels (tests run each one).
+    var simdLevel = SIMDLevel.supported
 
     public init(cell: CellType, inputSize: Int, hiddenSize: Int, reverse: Bool, name: String, layer: Int,
                 rng: inout SeededGenerator) {
@@ -82,26 +85,29 @@ public final class RecurrentDirection: ParameterContainer {
         let T = input.frames, B = input.batch, H = hiddenSize, D = inputSize
         let GH = cell.gates * H
         precondition(input.data.cols == D, "recurrent layer expects \(D) inputs, got \(input.data.cols)")
-        var gates = [Float](repeating: 0, count: T * B * GH)
-        var states = [Float](repeating: 0, count: T * B * H)
-        var cells = cell == .lstm ? [Float](repeating: 0, count: T * B * H) : []
-        var tanhC = cell == .lstm ? [Float](repeating: 0, count: T * B * H) : []
+        // Training reuses the previous batch's caches (every element is overwritten
+        // below); inference must not touch them.
+        var gates = training ? reusing(&self.gates, count: T * B * GH) : [Float](repeating: 0, count: T * B * GH)
+        var states = training ? reusing(&self.states, count: T * B * H) : [Float](repeating: 0, count: T * B * H)
+        let lstmCount = cell == .lstm ? T * B * H : 0
+        var cells = training ? reusing(&self.cells, count: lstmCount) : [Float](repeating: 0, count: lstmCount)
+        var tanhC = training ? reusing(&self.tanhC, count: lstmCount) : [Float](repeating: 0, count: lstmCount)
         var ghn = cell == .gru ? [Float](repeating: 0, count: T * B * H) : []
         var output = Matrix(rows: T * B, cols: H)
         let lengths = input.lengths
-        // Input projection of all frames at once, plus biases.
+        // Input projection of all frames at once. The LSTM adds its biases in the
+        // fused step; the GRU's input-side bias is filled in first.
         gates.withUnsafeMutableBufferPointer { g in
             let gp = g.baseAddress!
-            for r in 0..<(T * B) {
-                for j in 0..<GH {
-                    gp[r * GH + j] = biasIH.value[j] + (cell == .lstm ? biasHH.value[j] : 0)
-                }
+            if cell == .gru {
+                for r in 0..<(T * B) { for j in 0..<GH { gp[r * GH + j] = biasIH.value[j] } }
             }
             gemm(.none, .transpose, m: T * B, n: GH, k: D, input.data.storage, lda: D, weightIH.value, ldb: D,
-                 beta: 1, gp, ldc: GH)
+                 beta: cell == .gru ? 1 : 0, gp, ldc: GH)
         }
+        let bias = cell == .lstm ? zip(biasIH.value, biasHH.value).map { $0 + $1 } : []
         let zeros = [Float](repeating: 0, count: B * H)
-        var hh = [Float](repeating: 0, count: B * GH)  // GRU: h W_hhᵀ + b_hh for one step
+        var hh = [Float](repeating: 0, count: cell == .gru ? B * GH : 0)  // GRU: h W_hhᵀ + b_hh for one step
         var prevT = -1
         gates.withUnsafeMutableBufferPointer { gBuf in
         states.withUnsafeMutableBufferPointer { sBuf in
@@ -110,15 +116,17 @@ public final class RecurrentDirection: ParameterContainer {
         ghn.withUnsafeMutableBufferPointer { nBuf in
         output.storage.withUnsafeMutableBufferPointer { oBuf in
         zeros.withUnsafeBufferPointer { zBuf in
+        bias.withUnsafeBufferPointer { biasBuf in
         hh.withUnsafeMutableBufferPointer { hhBuf in
         weightHH.value.withUnsafeBufferPointer { whh in
             for t in order(T) {
                 let hPrev = prevT < 0 ? zBuf.baseAddress! : UnsafePointer(sBuf.baseAddress! + prevT * B * H)
-                let cPrev: UnsafePointer<Float> = (prevT < 0 || cell != .lstm) ? zBuf.baseAddress! : UnsafePointer(cBuf.baseAddress! + prevT * B * H)
                 let G = gBuf.baseAddress! + t * B * GH
                 let hOut = sBuf.baseAddress! + t * B * H
+                let o = oBuf.baseAddress! + t * B * H
                 switch cell {
                 case .lstm:
+                    let cPrev: UnsafePointer<Float> = prevT < 0 ? zBuf.baseAddress! : UnsafePointer(cBuf.baseAddress! + prevT * B * H)
                     stepGEMM(.transpose, m: B, n: GH, k: H, hPrev, lda: H, whh.baseAddress!, ldb: H, beta: 1, G, ldc: GH)
                     let cOut = cBuf.baseAddress! + t * B * H
                     let tc = tcBuf.baseAddress! + t * B * H
@@ -126,18 +134,13 @@ public final class RecurrentDirection: ParameterContainer {
                         let row = G + b * GH
                         let hp = hPrev + b * H, cp = cPrev + b * H
                         let h = hOut + b * H, c = cOut + b * H, tcb = tc + b * H
-                        if t >= lengths[b] {
-                            for j in 0..<H { h[j] = hp[j]; c[j] = cp[j]; tcb[j] = 0 }
+                        if t >= lengths[b] {  // padding: state passes through, output and gates 0
+                            for j in 0..<H { h[j] = hp[j]; c[j] = cp[j]; tcb[j] = 0; o[b * H + j] = 0 }
                             for j in 0..<GH { row[j] = 0 }
                             continue
                         }
-                        vsigmoid(row, count: 2 * H)          // i, f
-                        vtanh(row + 2 * H, count: H)         // g
-                        vsigmoid(row + 3 * H, count: H)      // o
-                        for j in 0..<H { c[j] = row[H + j] * cp[j] + row[j] * row[2 * H + j] }
-                        for j in 0..<H { tcb[j] = c[j] }
-                        vtanh(tcb, count: H)
-                        for j in 0..<H { h[j] = row[3 * H + j] * tcb[j] }
+                        lstmForwardRow(level: simdLevel, row, bias: biasBuf.baseAddress!, cPrev: cp, c: c, tanhC: tcb, h: h,
+                                       out: o + b * H, hidden: H)
                     }
                 case .gru:
                     let hhp = hhBuf.baseAddress!
@@ -148,7 +151,7 @@ public final class RecurrentDirection: ParameterContainer {
                         let row = G + b * GH, hrow = hhp + b * GH
                         let hp = hPrev + b * H, h = hOut + b * H, nn = nOut + b * H
                         if t >= lengths[b] {
-                            for j in 0..<H { h[j] = hp[j]; nn[j] = 0 }
+                            for j in 0..<H { h[j] = hp[j]; nn[j] = 0; o[b * H + j] = 0 }
                             for j in 0..<GH { row[j] = 0 }
                             continue
                         }
@@ -162,16 +165,13 @@ public final class RecurrentDirection: ParameterContainer {
                         for j in 0..<H {
                             let z = row[H + j], n = row[2 * H + j]
                             h[j] = (1 - z) * n + z * hp[j]
+                            o[b * H + j] = h[j]
                         }
                     }
                 }
-                let o = oBuf.baseAddress! + t * B * H
-                for b in 0..<B where t < lengths[b] {
-                    for j in 0..<H { o[b * H + j] = hOut[b * H + j] }
-                }
                 prevT = t
             }
-        }}}}}}}}}
+        }}}}}}}}}}
         if training {
             self.x = input.data
             self.T = T
@@ -182,78 +182,65 @@ public final class RecurrentDirection: ParameterContainer {
             self.cells = cells
             self.tanhC = tanhC
             self.ghn = ghn
+            self.cachedForBackward = true
         }
         return output
     }
 
     /// Backward through time. `dOut` `[T·B, H]` (padding rows ignored).
-    /// Accumulates parameter gradients; returns dX `[T·B, D]`.
+    /// Accumulates parameter gradients; returns dX `[T·B, D]`. Once per forward:
+    /// the LSTM turns its cached gates into their gradients in place.
     public func backward(_ dOut: Matrix, inputGradient: Bool = true) -> Matrix {
         let H = hiddenSize, D = inputSize, GH = cell.gates * H
-        precondition(dOut.rows == T * B && dOut.cols == H, "backward without matching forward")
-        var dG = [Float](repeating: 0, count: T * B * GH)          // pre-activation input-side gate grads
-        var dGh = cell == .gru ? [Float](repeating: 0, count: T * B * GH) : []  // GRU hidden-side
+        precondition(cachedForBackward && dOut.rows == T * B && dOut.cols == H, "backward without matching forward")
+        cachedForBackward = false
+        let T = T, B = B, lengths = lengths
+        // Pre-activation gate gradients: the LSTM's overwrite its cached gates; the GRU
+        // keeps input-side and hidden-side ones apart (they differ in the n gate).
+        var dG = cell == .lstm ? [] : [Float](repeating: 0, count: T * B * GH)
+        var dGh = cell == .gru ? [Float](repeating: 0, count: T * B * GH) : []
         var dhNext = [Float](repeating: 0, count: B * H)
         var dcNext = [Float](repeating: 0, count: B * H)
         var dhTmp = [Float](repeating: 0, count: B * H)
-        var hPrevAll = [Float](repeating: 0, count: T * B * H)     // state before each time's step
         let steps = order(T)
-        // Previous state of each time index.
-        states.withUnsafeBufferPointer { s in
-            hPrevAll.withUnsafeMutableBufferPointer { hp in
-                for (k, t) in steps.enumerated() where k > 0 {
-                    let prev = steps[k - 1]
-                    (hp.baseAddress! + t * B * H).update(from: s.baseAddress! + prev * B * H, count: B * H)
-                }
-            }
-        }
         let zeros = [Float](repeating: 0, count: B * H)
+        gates.withUnsafeMutableBufferPointer { gBuf in
         dG.withUnsafeMutableBufferPointer { dgBuf in
         dGh.withUnsafeMutableBufferPointer { dghBuf in
         dhNext.withUnsafeMutableBufferPointer { dhn in
         dcNext.withUnsafeMutableBufferPointer { dcn in
         dhTmp.withUnsafeMutableBufferPointer { tmp in
-        gates.withUnsafeBufferPointer { gBuf in
         cells.withUnsafeBufferPointer { cBuf in
         tanhC.withUnsafeBufferPointer { tcBuf in
         ghn.withUnsafeBufferPointer { nBuf in
-        hPrevAll.withUnsafeBufferPointer { hpBuf in
+        states.withUnsafeBufferPointer { sBuf in
         dOut.storage.withUnsafeBufferPointer { dO in
         zeros.withUnsafeBufferPointer { zBuf in
         weightHH.value.withUnsafeBufferPointer { whh in
             for (k, t) in steps.enumerated().reversed() {
                 let prevT = k > 0 ? steps[k - 1] : -1
                 let G = gBuf.baseAddress! + t * B * GH
-                let dGt = dgBuf.baseAddress! + t * B * GH
                 let dOt = dO.baseAddress! + t * B * H
-                let hPrev = hpBuf.baseAddress! + t * B * H
+                let hPrev: UnsafePointer<Float> = prevT < 0 ? zBuf.baseAddress! : sBuf.baseAddress! + prevT * B * H
+                let allValid = lengths.allSatisfy { t < $0 }
                 switch cell {
                 case .lstm:
                     let cPrev: UnsafePointer<Float> = prevT < 0 ? zBuf.baseAddress! : cBuf.baseAddress! + prevT * B * H
-                    for b in 0..<B {
-                        let dh = dhn.baseAddress! + b * H, dc = dcn.baseAddress! + b * H
-                        if t >= lengths[b] { continue }  // state passed through unchanged: dh, dc carry over
-                        let row = G + b * GH, drow = dGt + b * GH
-                        let tc = tcBuf.baseAddress! + (t * B + b) * H, cp = cPrev + b * H
-                        let dout = dOt + b * H
-                        for j in 0..<H {
-                            let i = row[j], f = row[H + j], g = row[2 * H + j], o = row[3 * H + j]
-                            let dhj = dh[j] + dout[j]
-                            let tcj = tc[j]
-                            let dcj = dc[j] + dhj * o * (1 - tcj * tcj)
-                            drow[j] = dcj * g * i * (1 - i)
-                            drow[H + j] = dcj * cp[j] * f * (1 - f)
-                            drow[2 * H + j] = dcj * i * (1 - g * g)
-                            drow[3 * H + j] = dhj * tcj * o * (1 - o)
-                            dc[j] = dcj * f
-                        }
+                    for b in 0..<B where t < lengths[b] {  // padded rows: dh, dc carry over; gates are 0
+                        lstmBackwardRow(level: simdLevel, G + b * GH, tanhC: tcBuf.baseAddress! + (t * B + b) * H, cPrev: cPrev + b * H,
+                                        dh: dhn.baseAddress! + b * H, dOut: dOt + b * H, dc: dcn.baseAddress! + b * H,
+                                        hidden: H)
                     }
                     // dh_prev = dG_t · W_hh for valid rows; padded rows pass dh through.
-                    stepGEMM(.none, m: B, n: H, k: GH, dGt, lda: GH, whh.baseAddress!, ldb: H, beta: 0, tmp.baseAddress!, ldc: H)
-                    for b in 0..<B where t < lengths[b] {
-                        for j in 0..<H { dhn[b * H + j] = tmp[b * H + j] }
+                    stepGEMM(.none, m: B, n: H, k: GH, G, lda: GH, whh.baseAddress!, ldb: H, beta: 0,
+                             allValid ? dhn.baseAddress! : tmp.baseAddress!, ldc: H)
+                    if !allValid {
+                        for b in 0..<B where t < lengths[b] {
+                            for j in 0..<H { dhn[b * H + j] = tmp[b * H + j] }
+                        }
                     }
                 case .gru:
+                    let dGt = dgBuf.baseAddress! + t * B * GH
                     let dGht = dghBuf.baseAddress! + t * B * GH
                     for b in 0..<B {
                         let dh = dhn.baseAddress! + b * H
@@ -283,18 +270,33 @@ public final class RecurrentDirection: ParameterContainer {
                 // Padded rows: the incoming output gradient is ignored, dh passes through unchanged.
             }
         }}}}}}}}}}}}}
-        // Weight gradients over all steps at once.
+        // Weight gradients over all steps at once (padded rows of the gate gradients are 0).
         let N = T * B
+        if cell == .lstm { swap(&dG, &gates) }  // the cached gates now hold their gradients
         let dHidden = cell == .gru ? dGh : dG
         gemm(.transpose, .none, m: GH, n: D, k: N, dG, lda: GH, x.storage, ldb: D, beta: 1, &weightIH.grad, ldc: D)
-        gemm(.transpose, .none, m: GH, n: H, k: N, dHidden, lda: GH, hPrevAll, ldb: H, beta: 1, &weightHH.grad, ldc: H)
+        // dW_hh = Σ_t dG_tᵀ h_prev(t): the previous state of time t is the state
+        // after t − 1 (t + 1 in reverse), so the states shifted by one step serve;
+        // the first step's previous state is 0.
+        if T > 1 {
+            dHidden.withUnsafeBufferPointer { dh in
+                states.withUnsafeBufferPointer { s in
+                    let (dgRows, hRows) = reverse ? (dh.baseAddress!, s.baseAddress! + B * H)
+                                                  : (dh.baseAddress! + B * GH, s.baseAddress!)
+                    gemm(.transpose, .none, m: GH, n: H, k: (T - 1) * B, dgRows, lda: GH, hRows, ldb: H, beta: 1,
+                         &weightHH.grad, ldc: H)
+                }
+            }
+        }
         columnSums(dG, rows: N, cols: GH, into: &biasIH.grad)
         columnSums(dHidden, rows: N, cols: GH, into: &biasHH.grad)
-        guard inputGradient else { return Matrix(rows: 0, cols: D) }
-        var dx = Matrix(rows: N, cols: D)
-        dx.storage.withUnsafeMutableBufferPointer { p in
-            gemm(.none, .none, m: N, n: D, k: GH, dG, lda: GH, weightIH.value, ldb: D, beta: 0, p.baseAddress!, ldc: D)
+        var dx = Matrix(rows: inputGradient ? N : 0, cols: D)
+        if inputGradient {
+            dx.storage.withUnsafeMutableBufferPointer { p in
+                gemm(.none, .none, m: N, n: D, k: GH, dG, lda: GH, weightIH.value, ldb: D, beta: 0, p.baseAddress!, ldc: D)
+            }
         }
+        if cell == .lstm { swap(&dG, &gates) }  // storage kept for the next forward
         return dx
     }
 }
