@@ -162,13 +162,24 @@ case "lstm":
     let x = SequenceBatch(data: Matrix(rows: T * B, cols: D, storage: (0..<(T * B * D)).map { _ in g.nextGaussian() }),
                           frames: T, batch: B, lengths: [Int](repeating: T, count: B))
     let R = Matrix(rows: T * B, cols: V, storage: (0..<(T * B * V)).map { _ in g.nextGaussian() * 1e-3 })
+    var phases: [String: [Double]] = ["forward": [], "backward": [], "update": []]
     func step() {
+        var t = DispatchTime.now().uptimeNanoseconds
+        func lap(_ name: String) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            phases[name]!.append(Double(now - t) / 1e6)
+            t = now
+        }
         _ = model.forward(x, training: true)
+        lap("forward")
         model.zeroGrad()
         model.backward(R, inputGradient: false)  // as torch: the input does not require grad
+        lap("backward")
         optimizer.update(learningRate: 1e-4)
+        lap("update")
     }
     step()
+    phases = phases.mapValues { _ in [] }
     let times = time(reps) { step() }
     // GEMM FLOPs of one step: forward (input + recurrent projections, fc) and 2× for backward.
     let G = (mo.cell == .lstm ? 4 : 3) * H
@@ -184,7 +195,7 @@ case "lstm":
     let hwmKB = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
         .flatMap { Double($0.split(separator: " ", omittingEmptySubsequences: true)[1]) } ?? 0
     let json: [String: Any] = ["case": "lstm", "times_ms": times, "gflop_per_step": flops / 1e9, "threads": threads, "mode": mode,
-                               "max_rss_mb": hwmKB / 1024]
+                               "max_rss_mb": hwmKB / 1024, "phases_ms": phases]
     print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
 case "stepgemm":
     // One recurrent time step's products (forward h·W_hhᵀ, backward dG·W_hh), one
