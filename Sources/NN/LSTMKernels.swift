@@ -3,8 +3,8 @@ import CKernels
 /// The instruction-set level of the fused LSTM gate kernels (C target
 /// `CKernels`, compiled for the x86-64 baseline, AVX2 + FMA and AVX-512; Swift
 /// cannot compile one function for a wider instruction set than the binary).
-/// One step's gate arithmetic at B = 16, H = 256 on a Xeon: 90 µs with SSE2, 37 µs
-/// with AVX2, 21 µs with AVX-512 (the recurrent GEMM of that step: ~150 µs).
+/// One step's forward gate arithmetic at B = 16, H = 256 on a Xeon (`asr-bench gates`):
+/// 95–117 µs with SSE2, 50 µs with AVX2, 25 µs with AVX-512 (that step's recurrent GEMM: ~150 µs).
 enum SIMDLevel {
     /// The highest level this CPU runs (0 off x86-64).
     static let supported = Int(asr_simd_level_supported())

@@ -4,12 +4,14 @@
 //
 //   asr-bench features --wav W.wav --type fbank|mfcc [--mel-bins N] --reps K [--out F.npy]
 //   asr-bench stepgemm [--B 16] [--H 256]   (one recurrent step's products, one call vs pieces)
+//   asr-bench gates [--B 16] [--H 256]      (one step's fused LSTM gate arithmetic per SIMD level)
 //
 // Output (one line): {"case": "...", "times_ms": [...], "frames": T, "dim": D}
 import ASRCore
 import ASRKit
 import ASRText
 import AudioIO
+import CKernels
 import CTC
 import Decoding
 import Features
@@ -224,6 +226,38 @@ case "stepgemm":
     }
     print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "stepgemm", "B": B, "H": H, "core": BLASThreads.coreName,
                                                                         "us_per_call": rows], options: [.sortedKeys]), as: UTF8.self))
+case "gates":
+    // One time step's fused LSTM gate arithmetic (B rows), forward and backward, at
+    // every instruction-set level of CKernels this CPU runs, µs per step (medians).
+    let B = Int(opts["B"] ?? "16")!, H = Int(opts["H"] ?? "256")!, reps = Int(opts["reps"] ?? "2000")!
+    var g = SeededGenerator(seed: 5)
+    func random(_ n: Int, _ scale: Float) -> [Float] { (0..<n).map { _ in scale * g.nextGaussian() } }
+    var rows = random(B * 4 * H, 2), bias = random(4 * H, 0.1), cPrev = random(B * H, 1)
+    var c = [Float](repeating: 0, count: B * H), tanhC = c, h = c, out = c, dc = random(B * H, 0.1)
+    let dh = random(B * H, 0.1), dOut = random(B * H, 0.1)
+    var result: [String: Double] = [:]
+    func perStep(_ t: [Double]) -> Double { t.sorted()[t.count / 2] * 1000 / Double(reps) }
+    for level in 0...Int(asr_simd_level_supported()) {
+        let name = ["baseline", "avx2", "avx512"][level]
+        result["forward_\(name)_us"] = perStep(time(5) {
+            for _ in 0..<reps {
+                for b in 0..<B {
+                    asr_lstm_forward_row(Int32(level), &rows[b * 4 * H], bias, &cPrev[b * H], &c[b * H], &tanhC[b * H],
+                                         &h[b * H], &out[b * H], H)
+                }
+            }
+        })
+        result["backward_\(name)_us"] = perStep(time(5) {
+            for _ in 0..<reps {
+                for b in 0..<B {
+                    asr_lstm_backward_row(Int32(level), &rows[b * 4 * H], &tanhC[b * H], &cPrev[b * H], &h[b * H],
+                                          &out[b * H], &dc[b * H], H)
+                }
+            }
+        })
+    }
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "gates", "B": B, "H": H, "us_per_step": result],
+                                                       options: [.sortedKeys]), as: UTF8.self))
 case "sgemm":
     // Peak single-precision GEMM rate of this machine through OpenBLAS, GFLOP/s.
     let n = Int(opts["n"] ?? "1024")!, threads = Int(opts["threads"] ?? "1")!
