@@ -1,4 +1,5 @@
 import ASRCore
+import CKernels
 import Foundation
 
 /// Recurrent cell type.
@@ -27,6 +28,16 @@ public struct SequenceBatch {
         self.batch = batch
         self.lengths = lengths
     }
+}
+
+/// The instruction-set level of the fused LSTM gate kernels (C target
+/// `CKernels`, compiled for the x86-64 baseline, AVX2 + FMA and AVX-512; Swift
+/// cannot compile one function for a wider instruction set than the binary).
+/// One step's forward gate arithmetic at B = 16, H = 256 on a Xeon (`asr-bench gates`):
+/// 92–117 µs with SSE2, 40–50 µs with AVX2, 24–26 µs with AVX-512 (that step's recurrent GEMM: ~150 µs).
+enum SIMDLevel {
+    /// The highest level this CPU runs (0 off x86-64).
+    static let supported = Int(asr_simd_level_supported())
 }
 
 /// One direction of one recurrent layer, with backprop through time.
@@ -84,6 +95,7 @@ public final class RecurrentDirection: ParameterContainer {
     public func forward(_ input: SequenceBatch, training: Bool = true) -> Matrix {
         let T = input.frames, B = input.batch, H = hiddenSize, D = inputSize
         let GH = cell.gates * H
+        let level = Int32(simdLevel)
         precondition(input.data.cols == D, "recurrent layer expects \(D) inputs, got \(input.data.cols)")
         // Training reuses the previous batch's caches (every element is overwritten
         // below); inference must not touch them.
@@ -139,8 +151,7 @@ public final class RecurrentDirection: ParameterContainer {
                             for j in 0..<GH { row[j] = 0 }
                             continue
                         }
-                        lstmForwardRow(level: simdLevel, row, bias: biasBuf.baseAddress!, cPrev: cp, c: c, tanhC: tcb, h: h,
-                                       out: o + b * H, hidden: H)
+                        asr_lstm_forward_row(level, row, biasBuf.baseAddress!, cp, c, tcb, h, o + b * H, H)
                     }
                 case .gru:
                     let hhp = hhBuf.baseAddress!
@@ -194,7 +205,7 @@ public final class RecurrentDirection: ParameterContainer {
         let H = hiddenSize, D = inputSize, GH = cell.gates * H
         precondition(cachedForBackward && dOut.rows == T * B && dOut.cols == H, "backward without matching forward")
         cachedForBackward = false
-        let T = T, B = B, lengths = lengths
+        let T = T, B = B, lengths = lengths, level = Int32(simdLevel)
         // Pre-activation gate gradients: the LSTM's overwrite its cached gates; the GRU
         // keeps input-side and hidden-side ones apart (they differ in the n gate).
         var dG = cell == .lstm ? [] : [Float](repeating: 0, count: T * B * GH)
@@ -227,9 +238,8 @@ public final class RecurrentDirection: ParameterContainer {
                 case .lstm:
                     let cPrev: UnsafePointer<Float> = prevT < 0 ? zBuf.baseAddress! : cBuf.baseAddress! + prevT * B * H
                     for b in 0..<B where t < lengths[b] {  // padded rows: dh, dc carry over; gates are 0
-                        lstmBackwardRow(level: simdLevel, G + b * GH, tanhC: tcBuf.baseAddress! + (t * B + b) * H, cPrev: cPrev + b * H,
-                                        dh: dhn.baseAddress! + b * H, dOut: dOt + b * H, dc: dcn.baseAddress! + b * H,
-                                        hidden: H)
+                        asr_lstm_backward_row(level, G + b * GH, tcBuf.baseAddress! + (t * B + b) * H, cPrev + b * H,
+                                              dhn.baseAddress! + b * H, dOt + b * H, dcn.baseAddress! + b * H, H)
                     }
                     // dh_prev = dG_t · W_hh for valid rows; padded rows pass dh through.
                     stepGEMM(.none, m: B, n: H, k: GH, G, lda: GH, whh.baseAddress!, ldb: H, beta: 0,
@@ -272,9 +282,9 @@ public final class RecurrentDirection: ParameterContainer {
         }}}}}}}}}}}}}
         // Weight gradients over all steps at once (padded rows of the gate gradients are 0).
         let N = T * B
-        if cell == .lstm { swap(&dG, &gates) }  // the cached gates now hold their gradients
-        let dHidden = cell == .gru ? dGh : dG
-        gemm(.transpose, .none, m: GH, n: D, k: N, dG, lda: GH, x.storage, ldb: D, beta: 1, &weightIH.grad, ldc: D)
+        let dGates = cell == .lstm ? gates : dG  // the LSTM's cached gates now hold their gradients
+        let dHidden = cell == .gru ? dGh : dGates
+        gemm(.transpose, .none, m: GH, n: D, k: N, dGates, lda: GH, x.storage, ldb: D, beta: 1, &weightIH.grad, ldc: D)
         // dW_hh = Σ_t dG_tᵀ h_prev(t): the previous state of time t is the state
         // after t − 1 (t + 1 in reverse), so the states shifted by one step serve;
         // the first step's previous state is 0.
@@ -288,17 +298,31 @@ public final class RecurrentDirection: ParameterContainer {
                 }
             }
         }
-        columnSums(dG, rows: N, cols: GH, into: &biasIH.grad)
+        columnSums(dGates, rows: N, cols: GH, into: &biasIH.grad)
         columnSums(dHidden, rows: N, cols: GH, into: &biasHH.grad)
         var dx = Matrix(rows: inputGradient ? N : 0, cols: D)
         if inputGradient {
             dx.storage.withUnsafeMutableBufferPointer { p in
-                gemm(.none, .none, m: N, n: D, k: GH, dG, lda: GH, weightIH.value, ldb: D, beta: 0, p.baseAddress!, ldc: D)
+                gemm(.none, .none, m: N, n: D, k: GH, dGates, lda: GH, weightIH.value, ldb: D, beta: 0, p.baseAddress!, ldc: D)
             }
         }
-        if cell == .lstm { swap(&dG, &gates) }  // storage kept for the next forward
         return dx
     }
+}
+
+/// `array` resized to `count` keeping its storage where it can (contents are
+/// left over from earlier use; new elements are 0). Avoids fresh pages and a
+/// memset per call for buffers that are overwritten anyway.
+private func reusing(_ array: inout [Float], count: Int) -> [Float] {
+    var a: [Float] = []
+    swap(&a, &array)
+    if a.count > count {
+        a.removeLast(a.count - count)
+    } else if a.count < count {
+        if a.capacity < count { return [Float](repeating: 0, count: count) }
+        a.append(contentsOf: repeatElement(0, count: count - a.count))
+    }
+    return a
 }
 
 /// `out[j] += Σ_r x[r, j]`.

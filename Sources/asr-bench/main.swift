@@ -46,6 +46,12 @@ func time(_ reps: Int, _ body: () -> Void) -> [Double] {
     }
 }
 
+/// Median over 5 timings of `body`, which makes `reps` calls: µs per call.
+func microsecondsPerCall(reps: Int, _ body: () -> Void) -> Double {
+    let t = time(5, body).sorted()
+    return t[t.count / 2] * 1000 / Double(reps)
+}
+
 switch command {
 case "features":
     guard let wav = opts["wav"] else { fail("--wav is required") }
@@ -210,19 +216,18 @@ case "stepgemm":
     let dG = (0..<(B * GH)).map { _ in g.nextGaussian() }
     var gates = [Float](repeating: 0, count: B * GH), dh = [Float](repeating: 0, count: B * H)
     var rows: [String: Double] = [:]
-    func perCall(_ t: [Double]) -> Double { t.sorted()[t.count / 2] * 1000 / Double(reps) }  // ms per rep → µs per call
     for cut in [false, true] {
         let name = cut ? "pieces" : "one_call"
-        rows["forward_\(name)_us"] = perCall(time(5) {
+        rows["forward_\(name)_us"] = microsecondsPerCall(reps: reps) {
             for _ in 0..<reps {
                 stepGEMM(.transpose, m: B, n: GH, k: H, h, lda: H, w, ldb: H, beta: 1, &gates, ldc: GH, cut: cut)
             }
-        })
-        rows["backward_\(name)_us"] = perCall(time(5) {
+        }
+        rows["backward_\(name)_us"] = microsecondsPerCall(reps: reps) {
             for _ in 0..<reps {
                 stepGEMM(.none, m: B, n: H, k: GH, dG, lda: GH, w, ldb: H, beta: 0, &dh, ldc: H, cut: cut)
             }
-        })
+        }
     }
     print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "stepgemm", "B": B, "H": H, "core": BLASThreads.coreName,
                                                                         "us_per_call": rows], options: [.sortedKeys]), as: UTF8.self))
@@ -234,27 +239,26 @@ case "gates":
     func random(_ n: Int, _ scale: Float) -> [Float] { (0..<n).map { _ in scale * g.nextGaussian() } }
     var rows = random(B * 4 * H, 2), bias = random(4 * H, 0.1), cPrev = random(B * H, 1)
     var c = [Float](repeating: 0, count: B * H), tanhC = c, h = c, out = c, dc = random(B * H, 0.1)
-    let dh = random(B * H, 0.1), dOut = random(B * H, 0.1)
+    var dh = random(B * H, 0.1), dOut = random(B * H, 0.1)
     var result: [String: Double] = [:]
-    func perStep(_ t: [Double]) -> Double { t.sorted()[t.count / 2] * 1000 / Double(reps) }
     for level in 0...Int(asr_simd_level_supported()) {
         let name = ["baseline", "avx2", "avx512"][level]
-        result["forward_\(name)_us"] = perStep(time(5) {
+        result["forward_\(name)_us"] = microsecondsPerCall(reps: reps) {
             for _ in 0..<reps {
                 for b in 0..<B {
                     asr_lstm_forward_row(Int32(level), &rows[b * 4 * H], bias, &cPrev[b * H], &c[b * H], &tanhC[b * H],
                                          &h[b * H], &out[b * H], H)
                 }
             }
-        })
-        result["backward_\(name)_us"] = perStep(time(5) {
+        }
+        result["backward_\(name)_us"] = microsecondsPerCall(reps: reps) {
             for _ in 0..<reps {
                 for b in 0..<B {
-                    asr_lstm_backward_row(Int32(level), &rows[b * 4 * H], &tanhC[b * H], &cPrev[b * H], &h[b * H],
-                                          &out[b * H], &dc[b * H], H)
+                    asr_lstm_backward_row(Int32(level), &rows[b * 4 * H], &tanhC[b * H], &cPrev[b * H], &dh[b * H],
+                                          &dOut[b * H], &dc[b * H], H)
                 }
             }
-        })
+        }
     }
     print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "gates", "B": B, "H": H, "us_per_step": result],
                                                        options: [.sortedKeys]), as: UTF8.self))

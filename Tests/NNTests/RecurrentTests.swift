@@ -75,7 +75,7 @@ struct GradCase: CustomStringConvertible, Sendable {
         GradCase(cell: .gru, layers: 1, bidirectional: false, stack: 1, lengths: [4, 2]),
         GradCase(cell: .gru, layers: 2, bidirectional: true, stack: 1, lengths: [5, 6, 2]),
         GradCase(cell: .lstm, layers: 1, bidirectional: true, stack: 2, lengths: [7, 4]),
-        // H = 19: two full 8-lane blocks and a tail in the fused LSTM kernels.
+        // H = 16 and 19: a whole AVX-512 vector (two AVX2 vectors), without and with a tail, in the fused kernels.
         GradCase(cell: .lstm, layers: 2, bidirectional: true, stack: 1, lengths: [5, 3, 5], hidden: 19),
         GradCase(cell: .lstm, layers: 1, bidirectional: false, stack: 1, lengths: [4, 2], hidden: 16),
     ]
