@@ -1,49 +1,96 @@
 #!/usr/bin/env bash
-# Synthesizes a demo corpus with espeak-ng (Debian) into OUT/{train,dev,test}.jsonl
-# plus OUT/wav/*.wav (16 kHz, 16-bit). Deterministic for a given seed.
+# Synthesizes a demo corpus into OUT/{train,dev,test}.jsonl plus OUT/wav/*.wav
+# (16 kHz, 16-bit). Deterministic for a given seed.
 #
 #   data/make_corpus.sh digits|mandarin OUT [--count N] [--seed S]
+#                       [--engines espeak-ng,flite,festival]
+#                       [--test-voices flite:awb] [--dev-voices festival:kal_diphone]
 #
 # digits: connected English digit strings ("zero"/"oh" … "nine", 1–7 words),
-# spoken by many voices: accents × voice variants, random pitch, rate, word gap
-# and volume.
+# spoken by several speech engines, so that a model learns speech and not one
+# synthesizer:
+#   espeak-ng  formant synthesis: 8 English accents × its voice variants, random
+#              pitch, rate, word gap and volume (60% of the utterances);
+#   flite      kal (8 kHz diphone, played back at 16 kHz: a narrow band), kal16
+#              (16 kHz diphone), rms and awb (statistical parametric voices),
+#              random rate, pitch (kal, kal16, awb) and volume;
+#   festival   kal_diphone (residual-excited LPC diphones), random rate, pitch, volume.
+# Every non-espeak voice gets an equal share of the other 40%.
+# Held out: the test split is the engine voice(s) of --test-voices plus 15% of
+# espeak-ng's variants; dev is --dev-voices plus another 10% of the variants. A
+# held-out voice or variant is never in train. The voices reserved for
+# independent evaluation (flite slt, festival ked_diphone and
+# cmu_us_slt_arctic_hts, …) are never used here.
+# Each manifest line names its "speaker" (ENGINE:VOICE) and its "engine", so
+# `asr eval --per engine` reports each engine of a split on its own line.
+#
 # mandarin: short sentences of 1–4 common words and phrases (data/mandarin/
 # phrases.tsv: 261 phrases over 319 characters, with 好棒棒, 谢谢, 妈妈 and other
 # repeated characters), read by espeak-ng's cmn-latn-pinyin voice (which speaks
 # Mandarin from tone-numbered pinyin; `-v cmn` would spell the characters in
-# English) with every voice variant, random pitch and rate.
-# In both, the split is by voice variant, so test (and dev) voices are never
-# heard in training.
+# English) with every voice variant, random pitch and rate; split by variant.
 set -euo pipefail
-corpus=${1:?usage: make_corpus.sh digits OUT [--count N] [--seed S]}
-out=${2:?usage: make_corpus.sh digits OUT [--count N] [--seed S]}
+usage="usage: make_corpus.sh digits|mandarin OUT [--count N] [--seed S] [--engines LIST] [--test-voices LIST] [--dev-voices LIST]"
+corpus=${1:?$usage}
+out=${2:?$usage}
 shift 2
 count=3000
 seed=1
+engines=espeak-ng,flite,festival
+test_voices=flite:awb
+dev_voices=festival:kal_diphone
 while [ $# -gt 0 ]; do
   case "$1" in
     --count) count=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
+    --engines) engines=$2; shift 2 ;;
+    --test-voices) test_voices=$2; shift 2 ;;
+    --dev-voices) dev_voices=$2; shift 2 ;;
+    *) echo "make_corpus.sh: unknown option $1 ($usage)" >&2; exit 2 ;;
   esac
 done
-command -v espeak-ng >/dev/null || { echo "espeak-ng is not installed (make deps)" >&2; exit 1; }
-command -v sox >/dev/null || { echo "sox is not installed (make deps)" >&2; exit 1; }
-case "$corpus" in digits|mandarin) ;; *) echo "unknown corpus '$corpus' (known: digits, mandarin)" >&2; exit 2 ;; esac
+case "$corpus" in digits|mandarin) ;; *) echo "make_corpus.sh: unknown corpus '$corpus' (known: digits, mandarin)" >&2; exit 2 ;; esac
+[ "$corpus" = mandarin ] && engines=espeak-ng
 here="$(cd "$(dirname "$0")" && pwd)"
 
-stamp="$out/.complete-$corpus-$count-$seed"
+# The engine voices this script can use; the reserved ones are deliberately absent.
+known_voices=(flite:kal flite:kal16 flite:rms flite:awb festival:kal_diphone)
+IFS=, read -r -a engine_list <<< "$engines"
+other_voices=()
+for e in "${engine_list[@]}"; do
+  case "$e" in
+    espeak-ng) command -v espeak-ng >/dev/null || { echo "make_corpus.sh: espeak-ng is not installed (make deps)" >&2; exit 1; } ;;
+    flite) command -v flite >/dev/null || { echo "make_corpus.sh: flite is not installed (make deps)" >&2; exit 1; }
+           other_voices+=(flite:kal flite:kal16 flite:rms flite:awb) ;;
+    festival) command -v festival >/dev/null && [ -d /usr/share/festival/voices/english/kal_diphone ] || {
+                echo "make_corpus.sh: festival with voice kal_diphone is not installed (make deps: festival festvox-kallpc16k)" >&2; exit 1; }
+              other_voices+=(festival:kal_diphone) ;;
+    *) echo "make_corpus.sh: unknown engine '$e' in --engines (known: espeak-ng, flite, festival)" >&2; exit 2 ;;
+  esac
+done
+[[ ",$engines," == *,espeak-ng,* ]] || { echo "make_corpus.sh: --engines must include espeak-ng (its variants make the espeak-ng test and dev splits)" >&2; exit 2; }
+IFS=, read -r -a test_list <<< "$test_voices"
+IFS=, read -r -a dev_list <<< "$dev_voices"
+for v in "${test_list[@]}" "${dev_list[@]}"; do
+  [[ " ${known_voices[*]} " == *" $v "* ]] || { echo "make_corpus.sh: unknown voice '$v' in --test-voices/--dev-voices (known: ${known_voices[*]})" >&2; exit 2; }
+done
+for v in "${test_list[@]}"; do
+  [[ " ${dev_list[*]} " != *" $v "* ]] || { echo "make_corpus.sh: voice '$v' is in both --test-voices and --dev-voices" >&2; exit 2; }
+done
+command -v sox >/dev/null || { echo "make_corpus.sh: sox is not installed (make deps)" >&2; exit 1; }
+
+stamp="$out/.complete-$corpus-$count-$seed-$engines-$test_voices-$dev_voices"
 if [ -f "$stamp" ]; then echo "$out: up to date"; exit 0; fi
 rm -rf "$out"
 mkdir -p "$out/wav"
 
 if [ "$corpus" = digits ]; then
-  accents=(en-us en-gb en-gb-scotland en-gb-x-gbclan en-gb-x-rp en-gb-x-gbcwmd en-029)
+  accents=(en-us en-us-nyc en-gb en-gb-scotland en-gb-x-gbclan en-gb-x-rp en-gb-x-gbcwmd en-029)
 else
   accents=(cmn-latn-pinyin)
   # Check that the voice really speaks Mandarin (tone contours in the phonemes).
   espeak-ng -q -v cmn-latn-pinyin -x "ni3 hao3" 2>/dev/null | grep -q "214" || {
-    echo "espeak-ng's cmn-latn-pinyin voice does not produce Mandarin phonemes" >&2; exit 1; }
+    echo "make_corpus.sh: espeak-ng's cmn-latn-pinyin voice does not produce Mandarin phonemes" >&2; exit 1; }
   mapfile -t phrase_text < <(cut -f1 "$here/mandarin/phrases.tsv")
   mapfile -t phrase_pinyin < <(cut -f2 "$here/mandarin/phrases.tsv")
 fi
@@ -57,20 +104,35 @@ n=${#variants[@]}
 for ((i = n - 1; i > 0; i--)); do j=$((RANDOM % (i + 1))); t=${variants[i]}; variants[i]=${variants[j]}; variants[j]=$t; done
 ntest=$((n * 15 / 100)); ndev=$((n * 10 / 100))
 test_v=("${variants[@]:0:ntest}"); dev_v=("${variants[@]:ntest:ndev}"); train_v=("${variants[@]:ntest+ndev}")
-printf '%s\n' "${train_v[@]}" > "$out/voices-train.txt"
-printf '%s\n' "${dev_v[@]}" > "$out/voices-dev.txt"
-printf '%s\n' "${test_v[@]}" > "$out/voices-test.txt"
+split_of_voice() {
+  local v
+  for v in "${test_list[@]}"; do [ "$v" = "$1" ] && { echo test; return; }; done
+  for v in "${dev_list[@]}"; do [ "$v" = "$1" ] && { echo dev; return; }; done
+  echo train
+}
+{ printf 'espeak-ng:%s\n' "${train_v[@]}"; for v in "${other_voices[@]}"; do [ "$(split_of_voice "$v")" = train ] && echo "$v"; done; } > "$out/voices-train.txt"
+{ printf 'espeak-ng:%s\n' "${dev_v[@]}"; for v in "${other_voices[@]}"; do [ "$(split_of_voice "$v")" = dev ] && echo "$v"; done; } > "$out/voices-dev.txt"
+{ printf 'espeak-ng:%s\n' "${test_v[@]}"; for v in "${other_voices[@]}"; do [ "$(split_of_voice "$v")" = test ] && echo "$v"; done; } > "$out/voices-test.txt"
 
-# Job list: split, id, voice, pitch, speed, gap, amplitude, text.
+# Job list: split, id, engine, voice, pitch, rate, gap, amplitude, text, spoken text.
+# pitch and rate are per engine: espeak-ng -p 0–99 and -s words per minute; for
+# flite and festival, pitch is a factor on the voice's own f0 (×100) and rate a
+# duration stretch (×100).
 jobs="$out/jobs.tsv"
 : > "$jobs"
 for ((k = 0; k < count; k++)); do
-  r=$((RANDOM % 100))
-  if [ $r -lt 10 ]; then split=test; pool=("${test_v[@]}")
-  elif [ $r -lt 18 ]; then split=dev; pool=("${dev_v[@]}")
-  else split=train; pool=("${train_v[@]}"); fi
-  accent=${accents[RANDOM % ${#accents[@]}]}
-  variant=${pool[RANDOM % ${#pool[@]}]}
+  if [ ${#other_voices[@]} -gt 0 ] && [ $((RANDOM % 100)) -ge 60 ]; then
+    engine_voice=${other_voices[RANDOM % ${#other_voices[@]}]}
+    engine=${engine_voice%%:*}; voice=${engine_voice#*:}
+    split=$(split_of_voice "$engine_voice")
+  else
+    r=$((RANDOM % 100))
+    if [ $r -lt 10 ]; then split=test; pool=("${test_v[@]}")
+    elif [ $r -lt 18 ]; then split=dev; pool=("${dev_v[@]}")
+    else split=train; pool=("${train_v[@]}"); fi
+    engine=espeak-ng
+    voice=${accents[RANDOM % ${#accents[@]}]}+${pool[RANDOM % ${#pool[@]}]}
+  fi
   if [ "$corpus" = digits ]; then
     nw=$((1 + RANDOM % 7))
     text=""
@@ -86,32 +148,75 @@ for ((k = 0; k < count; k++)); do
     done
     spoken=${spoken% }
   fi
-  printf '%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n' "$split" "$(printf '%s-%05d' "$split" "$k")" "$accent+$variant" \
-    $((20 + RANDOM % 61)) $((120 + RANDOM % 100)) $((RANDOM % 6)) $((70 + RANDOM % 80)) "$text" "$spoken" >> "$jobs"
+  if [ "$engine" = espeak-ng ]; then
+    pitch=$((20 + RANDOM % 61)); rate=$((120 + RANDOM % 100)); gap=$((RANDOM % 6)); amp=$((70 + RANDOM % 80))
+  else
+    pitch=$((80 + RANDOM % 51)); rate=$((80 + RANDOM % 51)); gap=0; amp=$((25 + RANDOM % 76))
+  fi
+  printf '%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n' "$split" "$(printf '%s-%05d' "$split" "$k")" "$engine" "$voice" \
+    "$pitch" "$rate" "$gap" "$amp" "$text" "$spoken" >> "$jobs"
 done
 
+# f0 of each flite voice's own model (Hz), which the pitch factor scales. rms
+# ignores both f0 settings, so its pitch is left as it is.
+flite_f0() { case "$1" in kal|kal16) echo 95 ;; awb) echo 125 ;; *) echo 0 ;; esac; }
 synth() {
-  IFS=$'\t' read -r split id voice pitch speed gap amp text spoken <<< "$1"
-  local tmp="$2/wav/$id.22k.wav"
-  espeak-ng -v "$voice" -p "$pitch" -s "$speed" -g "$gap" -a "$amp" -w "$tmp" "$spoken" 2>/dev/null
+  IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken <<< "$1"
+  local raw="$2/wav/$id.raw.wav" vol
+  vol=$(awk -v a="$amp" 'BEGIN { printf "%.2f", a / 100 }')
+  case "$engine" in
+    espeak-ng) espeak-ng -v "$voice" -p "$pitch" -s "$rate" -g "$gap" -a "$amp" -w "$raw" "$spoken" 2>/dev/null; vol=1 ;;
+    flite)
+      local stretch f0 args=()
+      stretch=$(awk -v r="$rate" 'BEGIN { printf "%.2f", r / 100 }')
+      f0=$(flite_f0 "$voice")
+      args=(--setf duration_stretch="$stretch")
+      [ "$f0" -gt 0 ] && args+=(--setf int_f0_target_mean=$((f0 * pitch / 100)) --setf f0_shift="$(awk -v p="$pitch" 'BEGIN { printf "%.2f", p / 100 }')")
+      flite -voice "$voice" "${args[@]}" -t "$spoken" -o "$raw" ;;
+  esac
   # -D: no dither, so the corpus is identical byte for byte for a given seed.
-  sox -D -q "$tmp" -r 16000 -b 16 -c 1 "$2/wav/$id.wav" 2>/dev/null
-  rm -f "$tmp"
+  [ -s "$raw" ] && sox -D -q "$raw" -r 16000 -b 16 -c 1 "$2/wav/$id.wav" vol "$vol" 2>/dev/null
+  rm -f "$raw"
 }
-export -f synth
-tr '\n' '\0' < "$jobs" | xargs -0 -P "$(nproc)" -I{} bash -c 'synth "$1" "$2"' _ {} "$out"
+export -f synth flite_f0
+grep -v -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs" | tr '\n' '\0' | xargs -0 -r -P "$(nproc)" -I{} bash -c 'synth "$1" "$2"' _ {} "$out"
+
+# Festival: one process per core, each reading a Scheme script of its share of
+# the utterances (starting festival costs more than synthesizing one).
+if grep -q -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs"; then
+  ncores=$(nproc)
+  for ((c = 0; c < ncores; c++)); do
+    grep -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs" | awk -F'\t' -v c=$c -v n=$ncores -v dir="$out/wav" '
+      NR % n == c {
+        printf "(voice_%s)\n(Parameter.set (quote Duration_Stretch) %.2f)\n", $4, $6 / 100
+        printf "(set! int_lr_params (list (list (quote target_f0_mean) %d) (list (quote target_f0_std) 14) (list (quote model_f0_mean) 170) (list (quote model_f0_std) 34)))\n", 105 * $5 / 100
+        printf "(utt.save.wave (utt.synth (Utterance Text \"%s\")) \"%s/%s.raw.wav\" (quote riff))\n", $10, dir, $2
+      }' > "$out/festival-$c.scm"
+    festival -b "$out/festival-$c.scm" &
+  done
+  wait
+  rm -f "$out"/festival-*.scm
+  grep -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs" | while IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken; do
+    [ -s "$out/wav/$id.raw.wav" ] && sox -D -q "$out/wav/$id.raw.wav" -r 16000 -b 16 -c 1 "$out/wav/$id.wav" vol "$(awk -v a="$amp" 'BEGIN { printf "%.2f", a / 100 }')"
+    rm -f "$out/wav/$id.raw.wav"
+  done
+fi
 
 # Manifests (duration from the 16-bit mono 16 kHz data size).
 for split in train dev test; do
   : > "$out/$split.jsonl"
 done
-while IFS=$'\t' read -r split id voice pitch speed gap amp text spoken; do
+missing=0
+while IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken; do
   f="$out/wav/$id.wav"
-  [ -s "$f" ] || { echo "warning: $id was not synthesized" >&2; continue; }
+  [ -s "$f" ] || { echo "make_corpus.sh: $id ($engine:$voice, \"$spoken\") was not synthesized" >&2; missing=$((missing + 1)); continue; }
   size=$(stat -c %s "$f")
   dur=$(awk -v s="$size" 'BEGIN { printf "%.3f", (s - 44) / 32000 }')
-  printf '{"audio_filepath": "wav/%s.wav", "duration": %s, "text": "%s", "speaker": "%s"}\n' "$id" "$dur" "$text" "$voice" >> "$out/$split.jsonl"
+  printf '{"audio_filepath": "wav/%s.wav", "duration": %s, "text": "%s", "speaker": "%s:%s", "engine": "%s"}\n' \
+    "$id" "$dur" "$text" "$engine" "$voice" "$engine" >> "$out/$split.jsonl"
 done < "$jobs"
+[ "$missing" -eq 0 ] || { echo "make_corpus.sh: $missing utterances failed; the corpus is incomplete" >&2; exit 1; }
 touch "$stamp"
-echo "$out: $(wc -l < "$out/train.jsonl") train, $(wc -l < "$out/dev.jsonl") dev, $(wc -l < "$out/test.jsonl") test utterances" \
-     "(${#train_v[@]}/${#dev_v[@]}/${#test_v[@]} voice variants × ${#accents[@]} accents)"
+summary() { cut -f1,3 "$jobs" | grep "^$1" | cut -f2 | sort | uniq -c | awk '{ printf "%s%s %d", sep, $2, $1; sep = ", " }'; }
+echo "$out: $(wc -l < "$out/train.jsonl") train ($(summary train)), $(wc -l < "$out/dev.jsonl") dev ($(summary dev)), $(wc -l < "$out/test.jsonl") test ($(summary test)) utterances;" \
+     "held out: test $(paste -sd, "$out/voices-test.txt" | cut -c1-200)…"

@@ -13,6 +13,9 @@ public struct Utterance: Equatable, Sendable {
     public var speaker: String?
     /// Where it came from, for error messages: "file:line".
     public var origin: String
+    /// The manifest line's other string fields (`speaker`, `engine`, …), for
+    /// grouping results (`asr eval --per engine`); a Kaldi folder gives `speaker`.
+    public var attributes: [String: String] = [:]
 }
 
 /// Problems in data sets; each names the file and line.
@@ -80,8 +83,10 @@ public enum DataSet {
             var id = (obj["id"] as? String) ?? ((audio as NSString).lastPathComponent as NSString).deletingPathExtension
             if seen.contains(id) { id = "\(id)#\(i + 1)" }
             seen.insert(id)
+            var attributes: [String: String] = [:]
+            for (k, v) in obj where k != "audio_filepath" && k != "text" { if let v = v as? String { attributes[k] = v } }
             out.append(Utterance(id: id, audioPath: resolved, duration: duration, text: normalize.apply(t),
-                                 speaker: obj["speaker"] as? String, origin: origin))
+                                 speaker: obj["speaker"] as? String, origin: origin, attributes: attributes))
         }
         return out
     }
@@ -129,7 +134,7 @@ public enum DataSet {
             let resolved = path.hasPrefix("/") ? path : (dir as NSString).appendingPathComponent(path)
             let audio = FileManager.default.fileExists(atPath: resolved) ? resolved : path
             out.append(Utterance(id: id, audioPath: audio, duration: 0, text: normalize.apply(t), speaker: spk[id],
-                                 origin: "\(textPath):\(texts[id]!.1)"))
+                                 origin: "\(textPath):\(texts[id]!.1)", attributes: spk[id].map { ["speaker": $0] } ?? [:]))
         }
         return out
     }

@@ -110,8 +110,13 @@ public struct DecodeSection: Codable, Equatable, Sendable, DefaultConstructible,
     /// With a word LM: log-score of a prefix whose unfinished word begins no word
     /// of the LM (see `BeamSearchOptions.unknownPrefixPenalty`); 0 = off.
     public var unknownPrefixPenalty: Float = BeamSearchOptions().unknownPrefixPenalty
+    /// Word list (one word a line, or a Kaldi lexicon.txt): only these words can
+    /// be emitted (a beam search; greedy becomes a beam of 2); empty = any spelling.
+    public var lexicon = ""
+    /// Only the word LM's vocabulary can be emitted (as with `lexicon`).
+    public var lexiconFromLm = false
     public init() {}
-    enum CodingKeys: String, CodingKey { case beam, lm, lmWeight, lengthBonus, unknownPrefixPenalty }
+    enum CodingKeys: String, CodingKey { case beam, lm, lmWeight, lengthBonus, unknownPrefixPenalty, lexicon, lexiconFromLm }
     /// Keys missing from a model.json written before a key existed keep their defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -120,12 +125,20 @@ public struct DecodeSection: Codable, Equatable, Sendable, DefaultConstructible,
         lmWeight = try c.decodeIfPresent(Float.self, forKey: .lmWeight) ?? lmWeight
         lengthBonus = try c.decodeIfPresent(Float.self, forKey: .lengthBonus) ?? lengthBonus
         unknownPrefixPenalty = try c.decodeIfPresent(Float.self, forKey: .unknownPrefixPenalty) ?? unknownPrefixPenalty
+        lexicon = try c.decodeIfPresent(String.self, forKey: .lexicon) ?? lexicon
+        lexiconFromLm = try c.decodeIfPresent(Bool.self, forKey: .lexiconFromLm) ?? lexiconFromLm
     }
     public func validate() throws {
         guard beam >= 0 else { throw ConfigError.invalidValue(source: "", key: "beam", reason: "expected ≥ 0") }
         guard BeamSearchOptions.isValidUnknownPrefixPenalty(unknownPrefixPenalty) else {
             throw ConfigError.invalidValue(source: "", key: "unknown_prefix_penalty",
                                            reason: "expected a finite log-score ≤ 0, got \(unknownPrefixPenalty)")
+        }
+        guard !(lexiconFromLm && lm.isEmpty) else {
+            throw ConfigError.invalidValue(source: "", key: "lexicon_from_lm", reason: "needs decode.lm (the word LM whose words are allowed)")
+        }
+        guard !(lexiconFromLm && !lexicon.isEmpty) else {
+            throw ConfigError.invalidValue(source: "", key: "lexicon_from_lm", reason: "give either decode.lexicon or decode.lexicon_from_lm, not both")
         }
     }
 }
@@ -173,14 +186,14 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
     /// Experiment folder.
     public var experimentDir: String { (output.dir as NSString).appendingPathComponent(name) }
 
-    /// Reads and checks a recipe file; relative paths in `data` and `decode.lm`
+    /// Reads and checks a recipe file; relative paths in `data`, `decode.lm` and `decode.lexicon`
     /// must exist (relative to the current folder).
     public static func load(_ path: String) throws -> Recipe {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
         guard let data = FileManager.default.contents(atPath: path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
         let recipe = try StrictJSON.decode(Recipe.self, from: data, source: path)
         for (key, file) in [("data.train", recipe.data.train), ("data.dev", recipe.data.dev), ("data.test", recipe.data.test),
-                            ("decode.lm", recipe.decode.lm)] where !file.isEmpty {
+                            ("decode.lm", recipe.decode.lm), ("decode.lexicon", recipe.decode.lexicon)] where !file.isEmpty {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigError.invalidValue(source: path, key: key, reason: "\(file) does not exist")
             }

@@ -14,9 +14,12 @@ public struct TranscribeOptions: Sendable {
     /// With a word LM: log-score of a prefix whose unfinished word begins no LM word
     /// (`BeamSearchOptions.unknownPrefixPenalty`); 0 = off.
     public var unknownPrefixPenalty: Float
+    /// Only these words can be emitted (a beam search); nil = any spelling.
+    public var lexicon: Lexicon?
 
     public init(beam: Int = 0, lm: NGramLM? = nil, lmWeight: Float = 0.5, lengthBonus: Float = 1, hotwords: HotwordGraph? = nil,
-                unknownPrefixPenalty: Float = BeamSearchOptions().unknownPrefixPenalty) {
+                unknownPrefixPenalty: Float = BeamSearchOptions().unknownPrefixPenalty, lexicon: Lexicon? = nil) {
+        self.lexicon = lexicon
         self.beam = beam
         self.lm = lm
         self.lmWeight = lmWeight
@@ -44,14 +47,15 @@ public final class Transcriber: @unchecked Sendable {
     public init(bundle: ModelBundle, options: TranscribeOptions) {
         self.bundle = bundle
         self.options = options
-        if options.beam > 1 || options.lm != nil || options.hotwords != nil {
+        if options.beam > 1 || options.lm != nil || options.hotwords != nil || options.lexicon != nil {
             var o = BeamSearchOptions()
             o.beamWidth = max(options.beam, 2)
             o.lmWeight = options.lmWeight
             o.lengthBonus = options.lengthBonus
             o.unknownPrefixPenalty = options.unknownPrefixPenalty
             decoder = PrefixBeamDecoder(options: o, tokens: bundle.tokens.tokens, lm: options.lm,
-                                        lmUnit: bundle.tokens.space != nil ? .word : .token, hotwords: options.hotwords)
+                                        lmUnit: bundle.tokens.space != nil ? .word : .token, hotwords: options.hotwords,
+                                        lexicon: options.lexicon)
         } else {
             decoder = GreedyDecoder()
         }

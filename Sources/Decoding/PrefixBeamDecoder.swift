@@ -64,6 +64,12 @@ public struct BeamSearchOptions: Codable, Equatable, Sendable, DefaultConstructi
 /// pnb'(ℓc) += pb(ℓ)·y (a blank separated the repeat); otherwise
 /// pnb'(ℓc) += (pb + pnb)(ℓ)·y. Prefixes are ranked by
 /// `log(pb + pnb) + α·LM + β·units + hotword bonus`.
+///
+/// With a `lexicon` (and a separator token), only its words can be spelt: a
+/// token that continues no lexicon word is never appended, a separator only
+/// follows a whole word (so no leading or doubled spaces either), and the
+/// result ends on a whole word. The best result is then the most probable
+/// label sequence made of lexicon words (exact without pruning).
 public struct PrefixBeamDecoder: CTCDecoding {
     public var options: BeamSearchOptions
     /// Token strings by id (needed for the LM and word boundaries).
@@ -73,19 +79,23 @@ public struct PrefixBeamDecoder: CTCDecoding {
     /// Token id separating words (the space), for `lmUnit == .word`.
     public var separator: Int?
     public var hotwords: HotwordGraph?
+    /// The words that may be emitted; nil = any token sequence. Needs `separator`
+    /// (without one it is not applied: callers check, see `LexiconError.noSeparator`).
+    public var lexicon: Lexicon?
 
     public init(options: BeamSearchOptions = BeamSearchOptions(), tokens: [String] = [], lm: (any LanguageModel)? = nil,
-                lmUnit: LMUnit = .word, hotwords: HotwordGraph? = nil) {
+                lmUnit: LMUnit = .word, hotwords: HotwordGraph? = nil, lexicon: Lexicon? = nil) {
         self.options = options
         self.tokens = tokens
         self.lm = lm
         self.lmUnit = lmUnit
         self.separator = tokens.firstIndex(of: " ")
         self.hotwords = hotwords
+        self.lexicon = lexicon
     }
 
     public func decode(_ x: Matrix) -> [Hypothesis] {
-        if options.pyctcdecodeCompatible && lm == nil && hotwords == nil { return decodeCompatible(x) }
+        if options.pyctcdecodeCompatible && lm == nil && hotwords == nil && lexicon == nil { return decodeCompatible(x) }
         let T = x.rows, V = x.cols
         let blank = options.blank
         let ninf = -Float.infinity
@@ -94,10 +104,13 @@ public struct PrefixBeamDecoder: CTCDecoding {
         // The prefix trie, as parallel arrays indexed by node (0 = empty prefix).
         var parent: [Int32] = [-1], token: [Int32] = [-1]
         var lmScore: [Float] = [0], units: [Int32] = [0], wordStart: [Int32] = [0]
-        var hotState: [Int32] = [0], hotScore: [Float] = [0], prefixPenalty: [Float] = [0]
+        var hotState: [Int32] = [Int32(hotwords?.initialState ?? 0)], hotScore: [Float] = [0], prefixPenalty: [Float] = [0]
+        // Lexicon state of each node's unfinished word (0 = at a word start).
+        let lexicon = separator != nil ? self.lexicon : nil
+        var lexState: [Int32] = [0]
         let checkPrefixes = lm != nil && lmUnit == .word && separator != nil && options.unknownPrefixPenalty != 0
         var lmStates: [[Int32]] = [lm?.initialState ?? []]
-        var children = IntTable()  // (parent << 20 | token) → child
+        var children = IntTable()  // (parent << 20 | token) → child, or −1 where the lexicon forbids it
         // Per-frame accumulators, indexed by node; `stamp` marks nodes touched this frame.
         var nextPb: [Float] = [ninf], nextPnb: [Float] = [ninf], stamp: [Int32] = [-1]
         var touched: [Int32] = []
@@ -121,6 +134,15 @@ public struct PrefixBeamDecoder: CTCDecoding {
             let key = Int(p) << 20 | tok
             if let c = children.get(key) { return c }
             let pi = Int(p)
+            var ls: Int32 = 0
+            if let lexicon {
+                if tok == separator! {
+                    guard lexicon.endsWord(lexState[pi]) else { children.set(key, -1); return -1 }
+                } else {
+                    guard let n = lexicon.next(lexState[pi], token: tok) else { children.set(key, -1); return -1 }
+                    ls = n
+                }
+            }
             let id = Int32(parent.count)
             var score = lmScore[pi], count = units[pi], start = wordStart[pi], state = lmStates[pi]
             var hs = hotState[pi], hb = hotScore[pi]
@@ -158,6 +180,7 @@ public struct PrefixBeamDecoder: CTCDecoding {
                 }
             }
             prefixPenalty.append(penalty)
+            lexState.append(ls)
             parent.append(p); token.append(Int32(tok)); lmScore.append(score); units.append(count)
             wordStart.append(start); hotState.append(hs); hotScore.append(hb); lmStates.append(state)
             nextPb.append(ninf); nextPnb.append(ninf); stamp.append(-1)
@@ -220,6 +243,7 @@ public struct PrefixBeamDecoder: CTCDecoding {
                     }
                     for (c, lp) in candidates {
                         let ch = child(node, c)
+                        if ch < 0 { continue }
                         // After a non-blank, the same token again only continues (above);
                         // a new copy needs a blank in between.
                         add(ch, pb: ninf, pnb: (c == last && node != 0 ? pb : total) + lp)
@@ -245,7 +269,21 @@ public struct PrefixBeamDecoder: CTCDecoding {
 
         // Finish: score the trailing word and </s>, then rank.
         var finals: [(node: Int32, acoustic: Float, lmScore: Float, score: Float)] = []
-        for (node, pb, pnb) in beam {
+        // With a lexicon, prefixes that end inside a word are left out; if every
+        // prefix does, the best one is cut back to its last whole word.
+        var ends = beam
+        if let lexicon {
+            let whole = beam.filter { lexState[Int($0.node)] == 0 || lexicon.endsWord(lexState[Int($0.node)]) }
+            if whole.isEmpty, let best = beam.max(by: { rank($0.node, $0.pb, $0.pnb) < rank($1.node, $1.pb, $1.pnb) }) {
+                var n = best.node
+                while n > 0 && lexState[Int(n)] != 0 { n = parent[Int(n)] }
+                if n > 0 && Int(token[Int(n)]) == separator! { n = parent[Int(n)] }
+                ends = [(n, best.pb, best.pnb)]
+            } else {
+                ends = whole
+            }
+        }
+        for (node, pb, pnb) in ends {
             let n = Int(node)
             var score = lmScore[n], count = units[n], state = lmStates[n]
             if lmUnit == .word, let sep = separator {
@@ -259,8 +297,10 @@ public struct PrefixBeamDecoder: CTCDecoding {
                 }
             }
             if let lm { score += lm.finalScore(state) }
+            var hot = hotScore[n]
+            if let hw = hotwords, !(hw.boundary != nil && node != 0 && Int(token[n]) == hw.boundary!) { hot += hw.finish(Int(hotState[n])) }
             let acoustic = logAdd(pb, pnb)
-            finals.append((node, acoustic, score, acoustic + alpha * score + beta * Float(count) + hotScore[n]))
+            finals.append((node, acoustic, score, acoustic + alpha * score + beta * Float(count) + hot))
         }
         finals.sort { $0.score > $1.score || ($0.score == $1.score && $0.node < $1.node) }
         return finals.prefix(max(options.nbest, 1)).map { f in

@@ -38,6 +38,7 @@ struct DecodeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Length bonus β per LM unit.") var beta: Float = 1.0
     @Option(help: "LM unit: word (split at <space>) or token (every character, e.g. Mandarin). Default: word if tokens have <space>.") var lmUnit: LMUnit?
     @Option(parsing: .singleValue, help: "Boost a word or phrase: 'phrase:weight' (repeatable).") var hotword: [String] = []
+    @Option(help: "Word list (one word a line, or a Kaldi lexicon.txt): only these words can be emitted.") var lexicon: String?
     @Option(help: "Hypotheses to print.") var nbest: Int = 1
     @Option(help: "Keep the k most probable tokens per frame (0 = all).") var topK: Int = 32
     @Option(parsing: .unconditional, help: "Tokens below this log-probability on a frame are not tried (the frame's best always is).") var tokenMinLogProb: Float = -12
@@ -52,13 +53,13 @@ struct DecodeCommand: ParsableCommand {
         if nbest < 1 { throw ValidationError("--nbest must be ≥ 1") }
         if beam < 0 { throw ValidationError("--beam must be ≥ 0") }
         if nbest > 1 && beam <= 1 { throw ValidationError("--nbest needs --beam > 1") }
-        if (lm != nil || !hotword.isEmpty) && beam <= 1 { throw ValidationError("--lm and --hotword need --beam > 1") }
+        if (lm != nil || !hotword.isEmpty || lexicon != nil) && beam <= 1 { throw ValidationError("--lm, --hotword and --lexicon need --beam > 1") }
         if frameSeconds <= 0 { throw ValidationError("--frame-seconds must be > 0") }
         if beamPrune > 0 { throw ValidationError("--beam-prune must be ≤ 0 (a log-probability margin)") }
         if !BeamSearchOptions.isValidUnknownPrefixPenalty(unknownPrefixPenalty) { throw ValidationError("--unknown-prefix-penalty must be a finite log-score ≤ 0, got \(unknownPrefixPenalty)") }
         if search == .pyctcdecode {
             if beam <= 1 { throw ValidationError("--search pyctcdecode needs --beam > 1") }
-            if lm != nil || !hotword.isEmpty { throw ValidationError("--search pyctcdecode does not take --lm or --hotword (use --search merged)") }
+            if lm != nil || !hotword.isEmpty || lexicon != nil { throw ValidationError("--search pyctcdecode does not take --lm, --hotword or --lexicon (use --search merged)") }
         }
     }
 
@@ -72,6 +73,11 @@ struct DecodeCommand: ParsableCommand {
         x = try normalise(x)
         let lmModel = try lm.map { try NGramLM.load(arpa: $0) }
         let hotwords = try parseHotwords(table)
+        var words: Lexicon?
+        if let lexicon {
+            guard table.space != nil else { throw LexiconError.noSeparator }
+            words = try Lexicon.load(lexicon, tokens: table.tokens)
+        }
         let decoder: any CTCDecoding
         if beam <= 1 {
             decoder = GreedyDecoder()
@@ -92,7 +98,7 @@ struct DecodeCommand: ParsableCommand {
                 o.blankSkipThreshold = 2
             }
             decoder = PrefixBeamDecoder(options: o, tokens: table.tokens, lm: lmModel,
-                                        lmUnit: lmUnit ?? (table.space != nil ? .word : .token), hotwords: hotwords)
+                                        lmUnit: lmUnit ?? (table.space != nil ? .word : .token), hotwords: hotwords, lexicon: words)
         }
         let hyps = decoder.decode(x)
         let transcripts = hyps.map { makeTranscript($0, tokens: table.tokens, logProbs: x, secondsPerFrame: frameSeconds) }
@@ -156,6 +162,6 @@ struct DecodeCommand: ParsableCommand {
             case .failure(let u): throw ValidationError("--hotword '\(h)': character '\(u.character)' is not in \(tokens)")
             }
         }
-        return HotwordGraph(phrases: phrases)
+        return HotwordGraph(phrases: phrases, wordBoundary: (lmUnit ?? (table.space != nil ? .word : .token)) == .word ? table.space : nil)
     }
 }

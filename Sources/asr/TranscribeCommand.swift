@@ -15,6 +15,9 @@ struct DecodingFlags: ParsableArguments {
     @Option(parsing: .singleValue, help: "Boost a word or phrase: 'phrase:weight' (repeatable).") var hotword: [String] = []
     @Option(parsing: .unconditional, help: "With a word LM: log-score while a word being spelled begins no LM word (≤ 0; 0 = off; default: the model's recipe).")
     var unknownPrefixPenalty: Float?
+    @Option(help: "Word list (one word a line, or a Kaldi lexicon.txt): only these words can be emitted (default: the model's recipe).")
+    var lexicon: String?
+    @Flag(help: "Only the words of the word LM can be emitted.") var lexiconFromLm = false
     @Option(help: "Threads (0 = all cores).") var threads: Int = 0
 
     func validate() throws {
@@ -36,11 +39,26 @@ struct DecodingFlags: ParsableArguments {
                 }
                 phrases.append((ids, w))
             }
-            graph = HotwordGraph(phrases: phrases)
+            graph = HotwordGraph(phrases: phrases, wordBoundary: bundle.tokens.space)
         }
-        return TranscribeOptions(beam: beam ?? d.beam, lm: try lmPath.map { try NGramLM.load(arpa: $0) },
+        let languageModel = try lmPath.map { try NGramLM.load(arpa: $0) }
+        var words: Lexicon?
+        let fromLM = lexiconFromLm || (lexicon == nil && d.lexiconFromLm)
+        if let path = lexicon ?? (fromLM || d.lexicon.isEmpty ? nil : d.lexicon) {
+            guard bundle.tokens.space != nil else { throw LexiconError.noSeparator }
+            words = try Lexicon.load(path, tokens: bundle.tokens.tokens, normalize: bundle.info.normalize.apply)
+        } else if fromLM {
+            guard let languageModel else { throw ValidationError("--lexicon-from-lm needs a word LM (--lm or decode.lm)") }
+            guard bundle.tokens.space != nil else { throw LexiconError.noSeparator }
+            let (lex, bad) = Lexicon.fromVocabulary(of: languageModel, tokens: bundle.tokens.tokens)
+            if !bad.isEmpty {
+                printError("warning: \(bad.count) LM words use characters the model cannot emit and are left out of the lexicon (e.g. \(bad.prefix(3).joined(separator: ", ")))")
+            }
+            words = lex
+        }
+        return TranscribeOptions(beam: beam ?? d.beam, lm: languageModel,
                                  lmWeight: alpha ?? d.lmWeight, lengthBonus: beta ?? d.lengthBonus, hotwords: graph,
-                                 unknownPrefixPenalty: unknownPrefixPenalty ?? d.unknownPrefixPenalty)
+                                 unknownPrefixPenalty: unknownPrefixPenalty ?? d.unknownPrefixPenalty, lexicon: words)
     }
 }
 
