@@ -130,6 +130,17 @@ public enum StrictJSON {
         return value
     }
 
+    /// `defaults` with `user` laid over it, leniently: keys the defaults lack
+    /// are kept (a decoder ignores them), missing ones take the default. For
+    /// files written by this program (model.json), where a field added later must
+    /// not make an older file unreadable.
+    public static func overlay(defaults: Any, user: Any) -> Any {
+        guard let d = defaults as? [String: Any], let u = user as? [String: Any] else { return user }
+        var out = d
+        for (k, v) in u { out[k] = d[k].map { overlay(defaults: $0, user: v) } ?? v }
+        return out
+    }
+
     /// Encodes `value` with the same conventions (snake_case keys, sorted).
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         try encoder().encode(value)

@@ -1,54 +1,107 @@
 import ASRCore
 import AudioIO
+import Features
 import Foundation
 
 /// Waveform and feature perturbations for training, all driven by a seeded
 /// generator so an epoch is reproducible (and resumable) exactly.
 public enum Augmenter {
-    /// Speed perturbation, gain and additive noise on a waveform at `rate` Hz.
+    /// The waveform perturbations of `o`, in the order sound meets them: the
+    /// talker (speed, tempo, pitch), other talkers (babble), the room (reverb),
+    /// level (gain) and noise, the channel (band limit, equaliser, telephone),
+    /// and clipping. Random draws happen only for what `o` turns on, so a recipe
+    /// without the newer perturbations draws exactly what it drew before them.
     /// With `speedCache`, the speed-perturbed waveform of utterance `index` is taken
     /// from (or put into) the cache instead of being resampled again: same result.
+    /// `babble`: the number of other utterances and how to read one (by index).
     public static func waveform(_ x: [Float], rate: Int, options o: AugmentOptions, rng: inout SeededGenerator,
-                                speedCache: SpeedPerturbationCache? = nil, index: Int = 0) -> [Float] {
+                                speedCache: SpeedPerturbationCache? = nil, index: Int = 0,
+                                babble: (count: Int, samples: (Int) -> [Float])? = nil) throws -> [Float] {
         var y = x
+        func uniform(_ r: [Float]) -> Float { r[0] + (r[1] - r[0]) * rng.nextUniform() }
+        func happens(_ p: Float) -> Bool { p > 0 && rng.nextUniform() < p }
         if !o.speeds.isEmpty {
             let f = o.speeds[Int(rng.next() % UInt64(o.speeds.count))]
-            if f != 1 {
-                // Play the samples as if recorded at rate·f, resampled back to rate: tempo and pitch × f.
-                let fake = Int((Float(rate) * f).rounded())
-                let perturb = { (try? AudioFile.resample(Audio(samples: x, sampleRate: fake), to: rate, quality: .fastest))?.samples }
-                if let r = speedCache.map({ $0.samples(index, factor: f, orCompute: perturb) }) ?? perturb() {
-                    y = r
-                }
+            if f != 1 { y = try speedCache.map { try $0.samples(index, factor: f) { try speed(x, factor: f, rate: rate) } } ?? speed(x, factor: f, rate: rate) }
+        }
+        if happens(o.tempoProbability) { y = timeStretch(y, tempo: uniform(o.tempo), rate: rate) }
+        if happens(o.pitchProbability) {
+            // Tempo 1/p keeps the pitch and makes it p times longer; playing it p times faster shifts the pitch by p.
+            let p = powf(2, uniform(o.pitchSemitones) / 12)
+            y = try speed(timeStretch(y, tempo: 1 / p, rate: rate), factor: p, rate: rate)
+        }
+        if let babble, babble.count > 0, happens(o.babbleProbability) {
+            let talkers = o.babbleTalkers[0] + Int(rng.next() % UInt64(o.babbleTalkers[1] - o.babbleTalkers[0] + 1))
+            var mix = [Float](repeating: 0, count: y.count)
+            for _ in 0..<talkers {
+                let other = babble.samples(Int(rng.next() % UInt64(babble.count)))
+                guard !other.isEmpty else { continue }
+                let offset = Int(rng.next() % UInt64(other.count))
+                let gain = (meanPower(y) / max(meanPower(other), 1e-12) / powf(10, uniform(o.babbleSnrDb) / 10)).squareRoot()
+                for i in 0..<y.count { mix[i] += gain * other[(offset + i) % other.count] }
             }
+            for i in 0..<y.count { y[i] += mix[i] }
+        }
+        if happens(o.reverbProbability) {
+            let h = syntheticRoomImpulseResponse(rt60: uniform(o.reverbRt60), drrDb: uniform(o.reverbDrrDb), rate: rate, rng: &rng)
+            let before = meanPower(y)
+            y = Array(convolve(y, h).prefix(y.count))
+            let g = (before / max(meanPower(y), 1e-20)).squareRoot()
+            for i in 0..<y.count { y[i] *= g }
         }
         if o.gainDb[1] > o.gainDb[0] || o.gainDb[0] != 0 {
             let g = powf(10, (o.gainDb[0] + (o.gainDb[1] - o.gainDb[0]) * rng.nextUniform()) / 20)
             for i in 0..<y.count { y[i] *= g }
         }
         if o.noiseProbability > 0 && rng.nextUniform() < o.noiseProbability {
-            let snr = o.noiseSnrDb[0] + (o.noiseSnrDb[1] - o.noiseSnrDb[0]) * rng.nextUniform()
-            var power: Float = 0
-            for v in y { power += v * v }
-            power /= Float(max(y.count, 1))
-            // Coloured noise: a random mix of white and brown (integrated) noise.
-            let colour = rng.nextUniform()
-            var noise = [Float](repeating: 0, count: y.count)
-            var brown: Float = 0
-            var np: Float = 0
-            for i in 0..<y.count {
-                let w = rng.nextGaussian()
-                brown = 0.98 * brown + 0.2 * w
-                noise[i] = (1 - colour) * w + colour * brown
-                np += noise[i] * noise[i]
-            }
-            np /= Float(max(y.count, 1))
-            if np > 0 && power > 0 {
-                let scale = (power / np / powf(10, snr / 10)).squareRoot()
-                for i in 0..<y.count { y[i] += scale * noise[i] }
+            addColouredNoise(&y, snrDb: o.noiseSnrDb[0] + (o.noiseSnrDb[1] - o.noiseSnrDb[0]) * rng.nextUniform(), rng: &rng)
+        }
+        if happens(o.bandLimitProbability) {
+            y = Biquad.highPass(cutoff: uniform(o.highpassHz), rate: rate).apply(y)
+            y = Biquad.lowPass(cutoff: min(uniform(o.lowpassHz), 0.45 * Float(rate)), rate: rate).apply(y)
+        }
+        if happens(o.eqProbability) {
+            for _ in 0..<2 {
+                let f = 200 * powf(25, rng.nextUniform())  // 200–5000 Hz, log-uniform
+                y = Biquad.peaking(center: min(f, 0.45 * Float(rate)), gainDb: uniform(o.eqGainDb), q: 1, rate: rate).apply(y)
             }
         }
+        if happens(o.telephoneProbability) && rate > 8000 {
+            let narrow = try AudioFile.resample(Audio(samples: y, sampleRate: rate), to: 8000, quality: .fastest).samples
+            let line = Audio(samples: muLawRoundTrip(narrow), sampleRate: 8000)
+            let back = try AudioFile.resample(line, to: rate, quality: .fastest).samples
+            y = (0..<y.count).map { $0 < back.count ? back[$0] : 0 }
+        }
+        if happens(o.clipProbability) {
+            var peak: Float = 0
+            for v in y { peak = max(peak, abs(v)) }
+            y = clip(y, level: peak * uniform(o.clipLevel))
+        }
         return y
+    }
+
+    /// Tempo and pitch × `factor`: the samples played as if recorded at rate·factor, resampled back to rate.
+    static func speed(_ x: [Float], factor f: Float, rate: Int) throws -> [Float] {
+        try AudioFile.resample(Audio(samples: x, sampleRate: Int((Float(rate) * f).rounded())), to: rate, quality: .fastest).samples
+    }
+
+    /// Adds coloured noise at `snrDb` below the signal's mean power: a random mix
+    /// of white and brown (integrated) noise.
+    public static func addColouredNoise(_ y: inout [Float], snrDb snr: Float, rng: inout SeededGenerator) {
+        let power = meanPower(y)
+        let colour = rng.nextUniform()
+        var noise = [Float](repeating: 0, count: y.count)
+        var brown: Float = 0
+        for i in 0..<y.count {
+            let w = rng.nextGaussian()
+            brown = 0.98 * brown + 0.2 * w
+            noise[i] = (1 - colour) * w + colour * brown
+        }
+        let np = meanPower(noise)
+        if np > 0 && power > 0 {
+            let scale = (power / np / powf(10, snr / 10)).squareRoot()
+            for i in 0..<y.count { y[i] += scale * noise[i] }
+        }
     }
 
     /// SpecAugment: frequency and time masks set to 0 (the mean after CMVN).
@@ -102,11 +155,11 @@ public final class SpeedPerturbationCache: @unchecked Sendable {
     public static var defaultBudget: Int { Int(min(ProcessInfo.processInfo.physicalMemory / 4, 4 << 30)) }
 
     /// The cached waveform of utterance `index` at `factor`, computed (and kept) on first use.
-    public func samples(_ index: Int, factor: Float, orCompute compute: () -> [Float]?) -> [Float]? {
-        guard index >= 0, index < count, let k = factors.firstIndex(of: factor) else { return compute() }
+    public func samples(_ index: Int, factor: Float, orCompute compute: () throws -> [Float]) rethrows -> [Float] {
+        guard index >= 0, index < count, let k = factors.firstIndex(of: factor) else { return try compute() }
         let slot = slots + index * factors.count + k
         if let y = slot.pointee { return y }
-        let y = compute()
+        let y = try compute()
         slot.pointee = y
         return y
     }

@@ -88,6 +88,21 @@ public final class ModelBundle: @unchecked Sendable {
         return d
     }
 
+    /// model.json → ModelInfo. Its configuration sections are laid over their
+    /// defaults first, so a key added after the file was written takes its default.
+    public static func decodeInfo(_ data: Data) throws -> ModelInfo {
+        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw FileError.malformed(path: "model.json", reason: "expected a JSON object")
+        }
+        func defaults<T: Encodable & DefaultConstructible>(_: T.Type) throws -> Any {
+            try JSONSerialization.jsonObject(with: encoder().encode(T()))
+        }
+        let sections: [(String, Any)] = [("features", try defaults(FeatureOptions.self)), ("model", try defaults(ModelOptions.self)),
+                                         ("decode", try defaults(DecodeSection.self)), ("normalize", try defaults(TextNormalization.self))]
+        for (key, d) in sections { if let u = object[key] { object[key] = StrictJSON.overlay(defaults: d, user: u) } }
+        return try decoder().decode(ModelInfo.self, from: JSONSerialization.data(withJSONObject: object))
+    }
+
     /// Loads `dir` (a model folder, or `exp/latest`).
     public static func load(_ dir: String) throws -> ModelBundle {
         let resolved = (dir as NSString).resolvingSymlinksInPath
@@ -96,7 +111,7 @@ public final class ModelBundle: @unchecked Sendable {
             throw ModelError.notAModel(path: dir, reason: "no model.json (train one with `asr train RECIPE.json`)")
         }
         let info: ModelInfo
-        do { info = try decoder().decode(ModelInfo.self, from: Data(contentsOf: URL(fileURLWithPath: infoPath))) } catch {
+        do { info = try decodeInfo(Data(contentsOf: URL(fileURLWithPath: infoPath))) } catch {
             throw ModelError.notAModel(path: infoPath, reason: "model.json is unreadable: \(error)")
         }
         let model = AcousticModel(inputSize: info.inputSize, outputSize: info.tokens.count, options: info.model)

@@ -56,8 +56,67 @@ public struct AugmentOptions: Codable, Equatable, Sendable, DefaultConstructible
     /// Random gain range, dB ([low, high]); [0, 0] = off.
     public var gainDb: [Float] = [0, 0]
     public var specAugment = SpecAugmentOptions()
+    /// VTLN warp factor range of the mel filterbank, drawn per utterance and epoch
+    /// (in steps of 0.01); [1, 1] = off. Kaldi-style speaker perturbation.
+    public var vtlnWarp: [Float] = [1, 1]
+    /// Probability and range of a tempo change that keeps the pitch (WSOLA), factor.
+    public var tempoProbability: Float = 0
+    public var tempo: [Float] = [0.85, 1.15]
+    /// Probability and range of a pitch shift that keeps the tempo, semitones.
+    public var pitchProbability: Float = 0
+    public var pitchSemitones: [Float] = [-3, 3]
+    /// Probability of mixing in babble: other training utterances, each at
+    /// `babbleSnrDb` below the speech; `babbleTalkers` of them ([fewest, most]).
+    public var babbleProbability: Float = 0
+    public var babbleSnrDb: [Float] = [10, 25]
+    public var babbleTalkers: [Int] = [2, 5]
+    /// Probability of reverberation by a synthetic room response (decaying noise)
+    /// with RT60 in `reverbRt60` seconds and direct-to-reverberant ratio in `reverbDrrDb`.
+    public var reverbProbability: Float = 0
+    public var reverbRt60: [Float] = [0.15, 0.7]
+    public var reverbDrrDb: [Float] = [0, 12]
+    /// Probability of a band limit: a high-pass at `highpassHz` and a low-pass at `lowpassHz` (drawn).
+    public var bandLimitProbability: Float = 0
+    public var highpassHz: [Float] = [60, 400]
+    public var lowpassHz: [Float] = [3200, 7500]
+    /// Probability of a telephone line: 8 kHz, G.711 μ-law, and back.
+    public var telephoneProbability: Float = 0
+    /// Probability of a random equaliser: two peaking filters (200–5000 Hz) of `eqGainDb`.
+    public var eqProbability: Float = 0
+    public var eqGainDb: [Float] = [-8, 8]
+    /// Probability of clipping at a level drawn from `clipLevel` (fraction of the utterance's peak).
+    public var clipProbability: Float = 0
+    public var clipLevel: [Float] = [0.3, 0.9]
     public init() {}
+
+    /// Whether any per-utterance warp is drawn.
+    public var drawsVTLNWarp: Bool { vtlnWarp[0] != 1 || vtlnWarp[1] != 1 }
+
     public func validate() throws {
+        func range(_ key: String, _ r: [Float], _ ok: ClosedRange<Float>, _ unit: String) throws {
+            guard r.count == 2, r[0] <= r[1], r.allSatisfy({ $0.isFinite && ok.contains($0) }) else {
+                throw ConfigError.invalidValue(source: "", key: key, reason: "expected [low, high] with low ≤ high, within \(ok.lowerBound)…\(ok.upperBound) \(unit)")
+            }
+        }
+        for (key, p) in [("tempo_probability", tempoProbability), ("pitch_probability", pitchProbability),
+                         ("babble_probability", babbleProbability), ("reverb_probability", reverbProbability),
+                         ("band_limit_probability", bandLimitProbability), ("telephone_probability", telephoneProbability),
+                         ("eq_probability", eqProbability), ("clip_probability", clipProbability)] {
+            guard (0...1).contains(p) else { throw ConfigError.invalidValue(source: "", key: key, reason: "expected 0…1, found \(p)") }
+        }
+        try range("vtln_warp", vtlnWarp, 0.7...1.4, "(a factor)")
+        try range("tempo", tempo, 0.5...2, "(a factor)")
+        try range("pitch_semitones", pitchSemitones, -12...12, "semitones")
+        try range("babble_snr_db", babbleSnrDb, -10...60, "dB")
+        guard babbleTalkers.count == 2, babbleTalkers[0] >= 1, babbleTalkers[0] <= babbleTalkers[1], babbleTalkers[1] <= 20 else {
+            throw ConfigError.invalidValue(source: "", key: "babble_talkers", reason: "expected [fewest, most] with 1 ≤ fewest ≤ most ≤ 20")
+        }
+        try range("reverb_rt60", reverbRt60, 0.05...1, "s")
+        try range("reverb_drr_db", reverbDrrDb, -10...30, "dB")
+        try range("highpass_hz", highpassHz, 0...2000, "Hz")
+        try range("lowpass_hz", lowpassHz, 1000...48000, "Hz")
+        try range("eq_gain_db", eqGainDb, -20...20, "dB")
+        try range("clip_level", clipLevel, 0.05...1, "(a fraction of the peak)")
         guard speeds.allSatisfy({ $0 >= 0.5 && $0 <= 2 }) else {
             throw ConfigError.invalidValue(source: "", key: "speeds", reason: "expected factors in 0.5…2")
         }
@@ -116,18 +175,6 @@ public struct DecodeSection: Codable, Equatable, Sendable, DefaultConstructible,
     /// Only the word LM's vocabulary can be emitted (as with `lexicon`).
     public var lexiconFromLm = false
     public init() {}
-    enum CodingKeys: String, CodingKey { case beam, lm, lmWeight, lengthBonus, unknownPrefixPenalty, lexicon, lexiconFromLm }
-    /// Keys missing from a model.json written before a key existed keep their defaults.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        beam = try c.decodeIfPresent(Int.self, forKey: .beam) ?? beam
-        lm = try c.decodeIfPresent(String.self, forKey: .lm) ?? lm
-        lmWeight = try c.decodeIfPresent(Float.self, forKey: .lmWeight) ?? lmWeight
-        lengthBonus = try c.decodeIfPresent(Float.self, forKey: .lengthBonus) ?? lengthBonus
-        unknownPrefixPenalty = try c.decodeIfPresent(Float.self, forKey: .unknownPrefixPenalty) ?? unknownPrefixPenalty
-        lexicon = try c.decodeIfPresent(String.self, forKey: .lexicon) ?? lexicon
-        lexiconFromLm = try c.decodeIfPresent(Bool.self, forKey: .lexiconFromLm) ?? lexiconFromLm
-    }
     public func validate() throws {
         guard beam >= 0 else { throw ConfigError.invalidValue(source: "", key: "beam", reason: "expected ≥ 0") }
         guard BeamSearchOptions.isValidUnknownPrefixPenalty(unknownPrefixPenalty) else {
@@ -175,6 +222,12 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
                              ("augment", { try augment.validate() }), ("model", { try model.validate() }),
                              ("train", { try train.validate() }), ("decode", { try decode.validate() })] as [(String, () throws -> Void)] {
             do { try check() } catch let e as ConfigError { throw e.relocated(source: "", prefix: key) }
+        }
+        if augment.drawsVTLNWarp {
+            let mel = features.type == .fbank ? features.fbank.mel : features.mfcc.mel
+            do { try mel.validateVTLN(sampleRate: features.frame.sampleRate) } catch let e as ConfigError {
+                throw e.relocated(source: "", prefix: "features.\(features.type.rawValue).mel")
+            }
         }
         guard Int(features.frame.sampleRate) == data.sampleRate else {
             throw ConfigError.invalidValue(

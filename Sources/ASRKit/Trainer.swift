@@ -38,9 +38,12 @@ public enum TrainError: Error, CustomStringConvertible {
     case noUsableData(String)
     case diverged(String)
     case resume(String)
+    /// A perturbation of an utterance failed (its origin and the error).
+    case augmentation(origin: String, reason: String)
     public var description: String {
         switch self {
         case .noUsableData(let s), .diverged(let s), .resume(let s): return s
+        case .augmentation(let o, let r): return "\(o): augmenting this utterance failed: \(r)"
         }
     }
 }
@@ -105,14 +108,25 @@ public final class Trainer {
     }
 
     /// Feature matrix of one example (augmented when `rng` is given), normalised.
+    /// `others`: the training set, for babble.
     func features(_ ex: Example, pipeline: FeaturePipeline, rng: inout SeededGenerator?,
-                  speedCache: SpeedPerturbationCache? = nil, index: Int = 0) -> Matrix {
+                  speedCache: SpeedPerturbationCache? = nil, index: Int = 0, others: [Example] = []) throws -> Matrix {
         var samples = ex.samples
+        var warp: Float?
         if rng != nil {
-            samples = Augmenter.waveform(samples, rate: recipe.data.sampleRate, options: recipe.augment, rng: &rng!,
-                                         speedCache: speedCache, index: index)
+            do {
+                samples = try Augmenter.waveform(samples, rate: recipe.data.sampleRate, options: recipe.augment, rng: &rng!,
+                                                 speedCache: speedCache, index: index,
+                                                 babble: others.isEmpty ? nil : (others.count, { others[$0].samples }))
+            } catch {
+                throw TrainError.augmentation(origin: ex.utt.origin, reason: "\(error)")
+            }
+            if recipe.augment.drawsVTLNWarp {
+                let r = recipe.augment.vtlnWarp
+                warp = ((r[0] + (r[1] - r[0]) * rng!.nextUniform()) * 100).rounded() / 100
+            }
         }
-        var f = pipeline.compute(samples)
+        var f = pipeline.compute(samples, vtlnWarp: warp)
         if rng != nil { Augmenter.specAugment(&f, options: recipe.augment.specAugment, rng: &rng!) }
         return f
     }
@@ -266,15 +280,23 @@ public final class Trainer {
             for (bi, batch) in batches(train, epoch: epoch).enumerated() {
                 // Features (augmented) in parallel, seeded per (epoch, utterance).
                 var feats = [Matrix](repeating: Matrix(rows: 0, cols: 0), count: batch.count)
+                var failures = [TrainError?](repeating: nil, count: batch.count)
                 feats.withUnsafeMutableBufferPointer { fb in
-                    let f = UncheckedSendable(fb.baseAddress!)
-                    let pl = pipeline
-                    parallelFor(batch.count) { k in
-                        var rng: SeededGenerator? = SeededGenerator(seed: self.recipe.train.seed, UInt64(epoch + 1), UInt64(batch[k]))
-                        (f.value + k).pointee = self.features(train[batch[k]], pipeline: pl, rng: &rng,
-                                                              speedCache: speedCache, index: batch[k])
+                    failures.withUnsafeMutableBufferPointer { eb in
+                        let f = UncheckedSendable(fb.baseAddress!), e = UncheckedSendable(eb.baseAddress!)
+                        let pl = pipeline
+                        parallelFor(batch.count) { k in
+                            var rng: SeededGenerator? = SeededGenerator(seed: self.recipe.train.seed, UInt64(epoch + 1), UInt64(batch[k]))
+                            do {
+                                (f.value + k).pointee = try self.features(train[batch[k]], pipeline: pl, rng: &rng,
+                                                                          speedCache: speedCache, index: batch[k], others: train)
+                            } catch {
+                                (e.value + k).pointee = error as? TrainError ?? .augmentation(origin: train[batch[k]].utt.origin, reason: "\(error)")
+                            }
+                        }
                     }
                 }
+                if let failure = failures.compactMap({ $0 }).first { throw failure }
                 // Drop utterances too short for their labels.
                 var members: [Int] = []
                 for (k, i) in batch.enumerated() {

@@ -10,6 +10,9 @@ public protocol FeatureExtracting: Sendable {
     var sampleRate: Float { get }
     /// Features `[T, D]` of `samples` (values in [-1, 1] at `sampleRate`).
     func compute(_ samples: [Float]) -> Matrix
+    /// The same with the mel filterbank warped by `vtlnWarp` instead of the
+    /// options' factor (training draws one per utterance).
+    func compute(_ samples: [Float], vtlnWarp: Float) -> Matrix
 }
 
 /// Applies a sparse filterbank to a spectrum.
@@ -29,21 +32,33 @@ func applyFilterbank(_ bank: [MelBin], _ spectrum: UnsafeMutablePointer<Float>, 
 public final class FbankExtractor: FeatureExtracting {
     public let options: FbankOptions
     let frontEnd: SpectralFrontEnd
-    /// The filterbank (sparse), over the FFT bins.
+    /// The filterbank (sparse), over the FFT bins, at `options.vtlnWarp`.
     public let filterbank: [MelBin]
+    let warped: WarpedFilterbanks
 
     public init(_ options: FbankOptions) {
         self.options = options
         frontEnd = SpectralFrontEnd(options.frame)
-        filterbank = melFilterbank(bins: options.mel.numBins, fftSize: frontEnd.fftSize,
-                                   sampleRate: options.frame.sampleRate,
-                                   lowFreq: options.mel.lowFreq, highFreq: options.mel.highFreq)
+        let fft = frontEnd.fftSize
+        let make: @Sendable (Float) -> [MelBin] = { w in
+            melFilterbank(bins: options.mel.numBins, fftSize: fft, sampleRate: options.frame.sampleRate,
+                          lowFreq: options.mel.lowFreq, highFreq: options.mel.highFreq,
+                          vtlnWarp: w, vtlnLow: options.mel.vtlnLow, vtlnHigh: options.mel.vtlnHigh)
+        }
+        filterbank = make(options.vtlnWarp)
+        warped = WarpedFilterbanks(make)
     }
 
     public var dimension: Int { options.mel.numBins + (options.useEnergy ? 1 : 0) }
     public var sampleRate: Float { options.frame.sampleRate }
 
-    public func compute(_ samples: [Float]) -> Matrix {
+    public func compute(_ samples: [Float]) -> Matrix { compute(samples, filterbank: filterbank) }
+
+    public func compute(_ samples: [Float], vtlnWarp: Float) -> Matrix {
+        compute(samples, filterbank: vtlnWarp == options.vtlnWarp ? filterbank : warped.bank(vtlnWarp))
+    }
+
+    func compute(_ samples: [Float], filterbank: [MelBin]) -> Matrix {
         let layout = frontEnd.layout
         let T = layout.frameCount(sampleCount: samples.count)
         let D = dimension
@@ -73,6 +88,7 @@ public final class MfccExtractor: FeatureExtracting {
     public let options: MfccOptions
     let frontEnd: SpectralFrontEnd
     public let filterbank: [MelBin]
+    let warped: WarpedFilterbanks
     /// `[numCeps, numBins]` orthonormal DCT-II rows.
     public let dct: Matrix
     /// Lifter coefficients, one per cepstrum.
@@ -81,9 +97,14 @@ public final class MfccExtractor: FeatureExtracting {
     public init(_ options: MfccOptions) {
         self.options = options
         frontEnd = SpectralFrontEnd(options.frame)
-        filterbank = melFilterbank(bins: options.mel.numBins, fftSize: frontEnd.fftSize,
-                                   sampleRate: options.frame.sampleRate,
-                                   lowFreq: options.mel.lowFreq, highFreq: options.mel.highFreq)
+        let fft = frontEnd.fftSize
+        let make: @Sendable (Float) -> [MelBin] = { w in
+            melFilterbank(bins: options.mel.numBins, fftSize: fft, sampleRate: options.frame.sampleRate,
+                          lowFreq: options.mel.lowFreq, highFreq: options.mel.highFreq,
+                          vtlnWarp: w, vtlnLow: options.mel.vtlnLow, vtlnHigh: options.mel.vtlnHigh)
+        }
+        filterbank = make(options.vtlnWarp)
+        warped = WarpedFilterbanks(make)
         dct = dctMatrix(rows: options.numCeps, cols: options.mel.numBins)
         lifter = cepstralLifter(count: options.numCeps, q: options.cepstralLifter)
     }
@@ -91,7 +112,13 @@ public final class MfccExtractor: FeatureExtracting {
     public var dimension: Int { options.numCeps }
     public var sampleRate: Float { options.frame.sampleRate }
 
-    public func compute(_ samples: [Float]) -> Matrix {
+    public func compute(_ samples: [Float]) -> Matrix { compute(samples, filterbank: filterbank) }
+
+    public func compute(_ samples: [Float], vtlnWarp: Float) -> Matrix {
+        compute(samples, filterbank: vtlnWarp == options.vtlnWarp ? filterbank : warped.bank(vtlnWarp))
+    }
+
+    func compute(_ samples: [Float], filterbank: [MelBin]) -> Matrix {
         let T = frontEnd.layout.frameCount(sampleCount: samples.count)
         let C = options.numCeps, bins = options.mel.numBins
         var out = Matrix(rows: T, cols: C)

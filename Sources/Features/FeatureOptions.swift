@@ -101,6 +101,11 @@ public struct MelOptions: Codable, Equatable, Sendable, DefaultConstructible, Va
     /// Upper edge of the highest filter, Hz; ≤ 0 means an offset from the
     /// Nyquist frequency (0 = Nyquist, −400 = Nyquist − 400 Hz).
     public var highFreq: Float = 0
+    /// VTLN: below this frequency the warp joins the band's lower edge, Hz (Kaldi `vtln_low`).
+    public var vtlnLow: Float = 100
+    /// VTLN: above this frequency the warp joins the band's upper edge, Hz; ≤ 0
+    /// means an offset from Nyquist (Kaldi `vtln_high`, default −500).
+    public var vtlnHigh: Float = -500
 
     public init() {}
 
@@ -126,6 +131,21 @@ public struct MelOptions: Codable, Equatable, Sendable, DefaultConstructible, Va
                 reason: "band \(lowFreq)…\(high) Hz is empty or beyond Nyquist \(nyquist) Hz")
         }
     }
+
+    /// Checks the VTLN cut-offs (needed once a warp ≠ 1 is used), as Kaldi's
+    /// `MelBanks` does: low_freq < vtln_low < vtln_high < high_freq.
+    public func validateVTLN(sampleRate: Float) throws {
+        let nyquist = sampleRate / 2
+        let high = highFreq > 0 ? highFreq : nyquist + highFreq
+        let vHigh = vtlnHigh > 0 ? vtlnHigh : nyquist + vtlnHigh
+        guard vtlnLow.isFinite, vtlnLow > lowFreq, vtlnLow < high else {
+            throw ConfigError.invalidValue(source: "", key: "vtln_low", reason: "expected low_freq \(lowFreq) < vtln_low < \(high) Hz, found \(vtlnLow)")
+        }
+        guard vtlnHigh.isFinite, vHigh < high, vHigh > vtlnLow else {
+            throw ConfigError.invalidValue(source: "", key: "vtln_high",
+                                           reason: "expected vtln_low \(vtlnLow) < vtln_high < high_freq \(high) Hz, found \(vHigh) Hz")
+        }
+    }
 }
 
 /// Log-mel filterbank features (Kaldi `FbankOptions`).
@@ -144,11 +164,13 @@ public struct FbankOptions: Codable, Equatable, Sendable, DefaultConstructible, 
     public var useLogFbank = true
     /// Power spectrum (true) or magnitude spectrum (false).
     public var usePower = true
+    /// VTLN warp factor of the mel filterbank (Kaldi `vtln_warp`); 1 = none.
+    public var vtlnWarp: Float = 1
 
     public init() {}
 
     public func validate() throws {
-        try validateSpectral(frame: frame, mel: mel, energyFloor: energyFloor)
+        try validateSpectral(frame: frame, mel: mel, energyFloor: energyFloor, vtlnWarp: vtlnWarp)
     }
 }
 
@@ -168,11 +190,13 @@ public struct MfccOptions: Codable, Equatable, Sendable, DefaultConstructible, V
     public var energyFloor: Float = 0
     /// HTK order: C0/energy last (and C0 scaled by √2 when `useEnergy` is false).
     public var htkCompat = false
+    /// VTLN warp factor of the mel filterbank (Kaldi `vtln_warp`); 1 = none.
+    public var vtlnWarp: Float = 1
 
     public init() {}
 
     public func validate() throws {
-        try validateSpectral(frame: frame, mel: mel, energyFloor: energyFloor)
+        try validateSpectral(frame: frame, mel: mel, energyFloor: energyFloor, vtlnWarp: vtlnWarp)
         guard numCeps >= 1, numCeps <= mel.numBins else {
             throw ConfigError.invalidValue(source: "", key: "num_ceps", reason: "expected 1…\(mel.numBins) (mel.num_bins), found \(numCeps)")
         }
@@ -183,12 +207,16 @@ public struct MfccOptions: Codable, Equatable, Sendable, DefaultConstructible, V
 }
 
 /// Checks the parts fbank and MFCC share: frame, mel band, energy floor.
-func validateSpectral(frame: FrameOptions, mel: MelOptions, energyFloor: Float) throws {
+func validateSpectral(frame: FrameOptions, mel: MelOptions, energyFloor: Float, vtlnWarp: Float) throws {
     do { try frame.validate() } catch let e as ConfigError { throw e.relocated(source: "", prefix: "frame") }
     do {
         try mel.validate()
         try mel.validate(sampleRate: frame.sampleRate)
+        if vtlnWarp != 1 { try mel.validateVTLN(sampleRate: frame.sampleRate) }
     } catch let e as ConfigError { throw e.relocated(source: "", prefix: "mel") }
+    guard vtlnWarp.isFinite, (0.5...2).contains(vtlnWarp) else {
+        throw ConfigError.invalidValue(source: "", key: "vtln_warp", reason: "expected a factor in 0.5…2, found \(vtlnWarp)")
+    }
     guard energyFloor.isFinite, energyFloor >= 0 else {
         throw ConfigError.invalidValue(source: "", key: "energy_floor", reason: "expected ≥ 0, found \(energyFloor)")
     }

@@ -22,14 +22,16 @@ public struct FeaturePipeline: Sendable {
     public var sampleRate: Float { extractor.sampleRate }
 
     /// Base features plus deltas, before any CMVN (what global stats accumulate).
-    public func computeUnnormalized(_ samples: [Float]) -> Matrix {
-        addDeltas(extractor.compute(samples), order: options.deltaOrder, window: options.deltaWindow)
+    /// `vtlnWarp`: warp the mel filterbank by this factor instead of the options' (nil = theirs).
+    public func computeUnnormalized(_ samples: [Float], vtlnWarp: Float? = nil) -> Matrix {
+        let base = vtlnWarp.map { extractor.compute(samples, vtlnWarp: $0) } ?? extractor.compute(samples)
+        return addDeltas(base, order: options.deltaOrder, window: options.deltaWindow)
     }
 
     /// Features `[T, D]` with CMVN as configured. With `.global` and no
     /// statistics loaded this is a programming error (callers load them first).
-    public func compute(_ samples: [Float]) -> Matrix {
-        let x = computeUnnormalized(samples)
+    public func compute(_ samples: [Float], vtlnWarp: Float? = nil) -> Matrix {
+        let x = computeUnnormalized(samples, vtlnWarp: vtlnWarp)
         switch options.cmvn {
         case .none: return x
         case .utterance: return applyUtteranceCMVN(x, normVars: options.cmvnNormVars)

@@ -24,6 +24,56 @@ final class FFTPlanCache: @unchecked Sendable {
         plans[n] = plan
         return plan
     }
+
+    private var inversePlans: [Int: OpaquePointer] = [:]
+
+    /// The c2r plan of size `n` (out of place; executing it overwrites its input).
+    func realInverse(size n: Int) -> OpaquePointer {
+        lock.lock()
+        defer { lock.unlock() }
+        if let p = inversePlans[n] { return p }
+        let input = fftwf_alloc_complex(n / 2 + 1)!
+        let output = fftwf_alloc_real(n)!
+        defer { fftwf_free(input); fftwf_free(output) }
+        guard let plan = fftwf_plan_dft_c2r_1d(Int32(n), input, output, UInt32(FFTW_ESTIMATE)) else {
+            fatalError("FFTW could not plan an inverse real FFT of size \(n)")
+        }
+        inversePlans[n] = plan
+        return plan
+    }
+}
+
+/// Linear convolution `y = x ∗ h`, `x.count + h.count − 1` samples, through
+/// FFTW (r2c, pointwise product, c2r) at the next power of two. Thread-safe.
+public func convolve(_ x: [Float], _ h: [Float]) -> [Float] {
+    guard !x.isEmpty, !h.isEmpty else { return [] }
+    let m = x.count + h.count - 1
+    var n = 2
+    while n < m { n <<= 1 }
+    let bins = n / 2 + 1
+    let forward = FFTPlanCache.shared.realForward(size: n), inverse = FFTPlanCache.shared.realInverse(size: n)
+    let a = fftwf_alloc_real(n)!, b = fftwf_alloc_real(n)!
+    let fa = fftwf_alloc_complex(bins)!, fb = fftwf_alloc_complex(bins)!
+    defer { fftwf_free(a); fftwf_free(b); fftwf_free(fa); fftwf_free(fb) }
+    a.initialize(repeating: 0, count: n)
+    b.initialize(repeating: 0, count: n)
+    for i in 0..<x.count { a[i] = x[i] }
+    for i in 0..<h.count { b[i] = h[i] }
+    fftwf_execute_dft_r2c(forward, a, fa)
+    fftwf_execute_dft_r2c(forward, b, fb)
+    let scale = 1 / Float(n)
+    fa.withMemoryRebound(to: Float.self, capacity: 2 * bins) { p in
+        fb.withMemoryRebound(to: Float.self, capacity: 2 * bins) { q in
+            for k in 0..<bins {
+                let re = p[2 * k] * q[2 * k] - p[2 * k + 1] * q[2 * k + 1]
+                let im = p[2 * k] * q[2 * k + 1] + p[2 * k + 1] * q[2 * k]
+                p[2 * k] = re * scale
+                p[2 * k + 1] = im * scale
+            }
+        }
+    }
+    fftwf_execute_dft_c2r(inverse, fa, a)
+    return Array(UnsafeBufferPointer(start: a, count: m))
 }
 
 /// A real-input FFT of a fixed size `N` with its own aligned buffers; one per

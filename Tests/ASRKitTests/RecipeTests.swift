@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ASRCore
 import Features
+import AudioIO
 @testable import ASRKit
 import ASRText
 import _TestSupport
@@ -121,12 +122,27 @@ import _TestSupport
         #expect(back == info)
     }
 
-    /// A model.json written before `decode.unknown_prefix_penalty` existed still loads, with the default.
-    @Test func olderDecodeSectionKeepsDefaults() throws {
-        let old = try ModelBundle.decoder().decode(DecodeSection.self, from: Data(#"{"beam": 8, "lm": "", "lm_weight": 0.7, "length_bonus": 2}"#.utf8))
-        #expect(old.beam == 8 && old.lmWeight == 0.7 && old.lengthBonus == 2 && old.unknownPrefixPenalty == DecodeSection().unknownPrefixPenalty)
-        let given = try ModelBundle.decoder().decode(DecodeSection.self, from: Data(#"{"unknown_prefix_penalty": -3}"#.utf8))
-        #expect(given.unknownPrefixPenalty == -3 && given.beam == 0)
+    /// A model.json written before keys existed (decode.unknown_prefix_penalty,
+    /// decode.lexicon, the VTLN options) still loads, with their defaults; its
+    /// own values are kept.
+    @Test func olderModelJSONKeepsDefaults() throws {
+        var decode = DecodeSection()
+        decode.beam = 8
+        decode.lmWeight = 0.7
+        let info = ModelInfo(name: "m", features: .init(), cmvn: nil, model: .init(), inputSize: 40,
+                             tokens: ["<blank>", "a"], normalize: .init(), decode: decode, frameSeconds: 0.03, sampleRate: 16000,
+                             epoch: 3, devWer: 0.1, devCer: 0.05, parameters: 7)
+        var object = try #require(JSONSerialization.jsonObject(with: ModelBundle.encoder().encode(info)) as? [String: Any])
+        var d = try #require(object["decode"] as? [String: Any])
+        for k in ["unknown_prefix_penalty", "lexicon", "lexicon_from_lm"] { #expect(d.removeValue(forKey: k) != nil, "\(k)") }
+        object["decode"] = d
+        var f = try #require(object["features"] as? [String: Any]), fb = try #require(f["fbank"] as? [String: Any])
+        var mel = try #require(fb["mel"] as? [String: Any])
+        #expect(mel.removeValue(forKey: "vtln_low") != nil && fb.removeValue(forKey: "vtln_warp") != nil)
+        fb["mel"] = mel; f["fbank"] = fb; object["features"] = f
+        let old = try ModelBundle.decodeInfo(JSONSerialization.data(withJSONObject: object))
+        #expect(old == info)
+        #expect(old.decode.beam == 8 && old.decode.lmWeight == 0.7)
     }
 }
 
@@ -146,12 +162,74 @@ import _TestSupport
         #expect(!train.isEmpty)
         for u in train {
             #expect(u.text.unicodeScalars.allSatisfy { (0x4E00...0x9FFF).contains($0.value) }, "\(u.text)")
-            #expect(u.speaker?.hasPrefix("cmn-latn-pinyin+") == true)
+            #expect(u.speaker?.hasPrefix("espeak-ng:cmn-latn-pinyin+") == true)
             #expect(u.duration > 0.3)
         }
         let trainVoices = Set(try String(contentsOf: dir.appendingPathComponent("voices-train.txt"), encoding: .utf8).split(separator: "\n"))
         let testVoices = Set(try String(contentsOf: dir.appendingPathComponent("voices-test.txt"), encoding: .utf8).split(separator: "\n"))
         #expect(trainVoices.isDisjoint(with: testVoices) && !testVoices.isEmpty)
+    }
+}
+
+@Suite struct DigitsCorpusTests {
+    /// The digits corpus from three engines: the held-out engine voice (flite
+    /// awb) only in test, festival only in dev, held-out espeak-ng variants
+    /// never in train; every line names speaker and engine.
+    @Test func enginesAndHeldOutVoices() throws {
+        let dir = TestPaths.temporaryDirectory("digits-corpus")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "digits", dir.path, "--count", "90", "--seed", "3"]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        func load(_ split: String) throws -> [Utterance] { try DataSet.load(dir.appendingPathComponent("\(split).jsonl").path, normalize: .init()) }
+        let train = try load("train"), dev = try load("dev"), test = try load("test")
+        #expect(train.count + dev.count + test.count == 90)
+        for u in train + dev + test {
+            let engine = try #require(u.attributes["engine"])
+            #expect(u.speaker?.hasPrefix(engine + ":") == true, "\(u.origin)")
+            #expect(u.duration > 0.2 && !u.text.isEmpty)
+        }
+        #expect(Set(train.compactMap { $0.attributes["engine"] }) == ["espeak-ng", "flite"])
+        #expect(!train.contains { $0.speaker == "flite:awb" || $0.speaker == "festival:kal_diphone" })
+        #expect(test.contains { $0.speaker == "flite:awb" } && test.allSatisfy { $0.speaker == "flite:awb" || $0.attributes["engine"] == "espeak-ng" })
+        #expect(dev.contains { $0.speaker == "festival:kal_diphone" })
+        let variant = { (u: Utterance) in u.speaker.flatMap { $0.split(separator: "+").last.map(String.init) } }
+        let trainVariants = Set(train.filter { $0.attributes["engine"] == "espeak-ng" }.compactMap(variant))
+        #expect(trainVariants.isDisjoint(with: test.filter { $0.attributes["engine"] == "espeak-ng" }.compactMap(variant)))
+        // Same seed, same corpus.
+        let again = TestPaths.temporaryDirectory("digits-corpus-again")
+        defer { try? FileManager.default.removeItem(at: again) }
+        let q = Process()
+        q.executableURL = URL(fileURLWithPath: "/bin/bash")
+        q.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "digits", again.path, "--count", "90", "--seed", "3"]
+        q.standardOutput = FileHandle.nullDevice
+        try q.run()
+        q.waitUntilExit()
+        for name in ["train.jsonl", "test.jsonl", "wav/\(URL(fileURLWithPath: test[0].audioPath).lastPathComponent)"] {
+            #expect(FileManager.default.contents(atPath: dir.appendingPathComponent(name).path)
+                    == FileManager.default.contents(atPath: again.appendingPathComponent(name).path), "\(name)")
+        }
+    }
+
+    @Test func reservedAndUnknownVoicesAreRefused() throws {
+        for args in [["--test-voices", "flite:slt"], ["--dev-voices", "festival:ked_diphone"], ["--engines", "espeak-ng,piper"],
+                     ["--test-voices", "flite:awb", "--dev-voices", "flite:awb"]] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "digits", "/tmp/never-made"] + args
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 2, "\(args)")
+            let msg = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(msg.contains("make_corpus.sh:"), "\(msg)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-made"))
     }
 }
 
@@ -170,8 +248,8 @@ import _TestSupport
             for (i, w) in waves.enumerated() {
                 var r1 = SeededGenerator(seed: 9, UInt64(epoch), UInt64(i))
                 var r2 = r1
-                let plain = Augmenter.waveform(w, rate: 16000, options: o, rng: &r1)
-                let cached = Augmenter.waveform(w, rate: 16000, options: o, rng: &r2, speedCache: cache, index: i)
+                let plain = try Augmenter.waveform(w, rate: 16000, options: o, rng: &r1)
+                let cached = try Augmenter.waveform(w, rate: 16000, options: o, rng: &r2, speedCache: cache, index: i)
                 #expect(plain == cached, "epoch \(epoch), utterance \(i)")
                 #expect(r1.state == r2.state)
                 lengths.insert(plain.count - w.count)
@@ -181,5 +259,98 @@ import _TestSupport
         #expect(cache.filled > 0)      // … and kept
         #expect(SpeedPerturbationCache(speeds: o.speeds, sampleCounts: waves.map(\.count), budgetBytes: 1000) == nil)
         #expect(SpeedPerturbationCache(speeds: [1.0], sampleCounts: waves.map(\.count), budgetBytes: 1 << 30) == nil)
+    }
+}
+
+@Suite struct WaveformAugmentationTests {
+    func tone(_ hz: Float, seconds: Float = 1) -> [Float] {
+        (0..<Int(seconds * 16000)).map { 0.3 * sinf(2 * .pi * hz * Float($0) / 16000) }
+    }
+
+    /// Coloured noise lands at the drawn SNR (measured on the added signal, ±0.01 dB).
+    @Test func noiseAtRequestedSNR() {
+        for snr: Float in [0, 10, 25] {
+            var g = SeededGenerator(seed: 3)
+            let x = tone(500)
+            var y = x
+            Augmenter.addColouredNoise(&y, snrDb: snr, rng: &g)
+            let noise = zip(y, x).map { $0 - $1 }
+            #expect(abs(10 * log10f(meanPower(x) / meanPower(noise)) - snr) < 0.01)
+        }
+    }
+
+    /// One babble talker at a fixed SNR: the mixed-in speech is that far below (±0.01 dB).
+    @Test func babbleAtRequestedSNR() throws {
+        var o = AugmentOptions()
+        o.babbleProbability = 1
+        o.babbleSnrDb = [12, 12]
+        o.babbleTalkers = [1, 1]
+        let others = [tone(300, seconds: 0.7), tone(700, seconds: 1.3)]
+        var g = SeededGenerator(seed: 8)
+        let x = tone(1000)
+        let y = try Augmenter.waveform(x, rate: 16000, options: o, rng: &g, babble: (others.count, { others[$0] }))
+        let added = zip(y, x).map { $0 - $1 }
+        #expect(abs(10 * log10f(meanPower(x) / meanPower(added)) - 12) < 0.01)
+    }
+
+    /// Pitch shift keeps the duration (±0.5%) and moves a tone by the semitones drawn (±1%).
+    @Test func pitchShiftKeepsTempo() throws {
+        var o = AugmentOptions()
+        o.pitchProbability = 1
+        o.pitchSemitones = [3, 3]
+        var g = SeededGenerator(seed: 1)
+        let x = tone(200)
+        let y = try Augmenter.waveform(x, rate: 16000, options: o, rng: &g)
+        #expect(abs(Float(y.count - x.count)) / Float(x.count) < 0.005)
+        // Zero crossings count the frequency.
+        let mid = Array(y[1600..<(y.count - 1600)])
+        let crossings = zip(mid, mid.dropFirst()).filter { $0 < 0 && $1 >= 0 }.count
+        let hz = Float(crossings) / (Float(mid.count) / 16000)
+        let expected = 200 * powf(2, 3.0 / 12)
+        #expect(abs(hz - expected) / expected < 0.01, "\(hz) Hz")
+    }
+
+    /// Reverberation keeps the level; the telephone line removes what is above
+    /// 4 kHz (a 6 kHz tone ≥ 30 dB down) and keeps a 1 kHz tone (±1 dB); clipping
+    /// holds the samples under the drawn fraction of the peak.
+    @Test func roomTelephoneAndClipping() throws {
+        var g = SeededGenerator(seed: 2)
+        var o = AugmentOptions()
+        o.reverbProbability = 1
+        let x = tone(800)
+        let wet = try Augmenter.waveform(x, rate: 16000, options: o, rng: &g)
+        #expect(wet.count == x.count && abs(10 * log10f(meanPower(wet) / meanPower(x))) < 0.01 && wet != x)
+        o = AugmentOptions()
+        o.telephoneProbability = 1
+        let high = try Augmenter.waveform(tone(6000), rate: 16000, options: o, rng: &g)
+        #expect(10 * log10f(meanPower(high) / meanPower(tone(6000))) < -30)
+        let low = try Augmenter.waveform(tone(1000), rate: 16000, options: o, rng: &g)
+        #expect(abs(10 * log10f(meanPower(Array(low[800..<15200])) / meanPower(tone(1000)))) < 1)
+        o = AugmentOptions()
+        o.clipProbability = 1
+        o.clipLevel = [0.5, 0.5]
+        let clipped = try Augmenter.waveform(x, rate: 16000, options: o, rng: &g)
+        #expect(clipped.allSatisfy { abs($0) <= 0.15 + 1e-6 })
+    }
+
+    /// Nothing turned on: the waveform is unchanged and no random number is drawn.
+    @Test func offMeansUntouched() throws {
+        var g = SeededGenerator(seed: 4)
+        let before = g.state
+        let x = tone(440)
+        #expect(try Augmenter.waveform(x, rate: 16000, options: AugmentOptions(), rng: &g) == x)
+        #expect(g.state == before)
+    }
+
+    @Test func badRangesAreNamed() {
+        var o = AugmentOptions()
+        o.tempo = [1.2, 0.9]
+        #expect(throws: ConfigError.self) { try o.validate() }
+        o = AugmentOptions()
+        o.reverbProbability = 1.5
+        #expect(throws: ConfigError.self) { try o.validate() }
+        o = AugmentOptions()
+        o.vtlnWarp = [0.5, 1.1]
+        #expect(throws: ConfigError.self) { try o.validate() }
     }
 }

@@ -259,3 +259,18 @@ import _TestSupport
         #expect(FbankExtractor(o).compute(x) != a)
     }
 }
+
+@Suite struct ConvolutionTests {
+    /// FFT convolution equals the direct sum Σ x[i] h[n − i] (max abs difference ≤ 1e-4 on unit-scale inputs).
+    @Test(arguments: [(1, 1), (5, 3), (100, 37), (1000, 513), (17, 4096)])
+    func matchesDirectSum(nx: Int, nh: Int) {
+        var g = SeededGenerator(seed: UInt64(nx * 7 + nh))
+        let x = (0..<nx).map { _ in g.nextGaussian() }, h = (0..<nh).map { _ in g.nextGaussian() / Float(nh).squareRoot() }
+        var direct = [Float](repeating: 0, count: nx + nh - 1)
+        for i in 0..<nx { for j in 0..<nh { direct[i + j] += x[i] * h[j] } }
+        let fast = convolve(x, h)
+        #expect(fast.count == direct.count)
+        #expect(maxAbsDiff(fast, direct) <= 1e-4)
+        #expect(convolve([], h).isEmpty)
+    }
+}
