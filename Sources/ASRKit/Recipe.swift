@@ -241,10 +241,39 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
 
     /// Reads and checks a recipe file; relative paths in `data`, `decode.lm` and `decode.lexicon`
     /// must exist (relative to the current folder).
-    public static func load(_ path: String) throws -> Recipe {
+    /// `overrides`: `key.path=value` settings laid over the file (value as JSON,
+    /// else as a string), as `asr train --set` gives them; a wrong key or value
+    /// is an error naming it.
+    public static func load(_ path: String, overrides: [String] = []) throws -> Recipe {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
         guard let data = FileManager.default.contents(atPath: path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
-        let recipe = try StrictJSON.decode(Recipe.self, from: data, source: path)
+        let recipe: Recipe
+        if overrides.isEmpty {
+            recipe = try StrictJSON.decode(Recipe.self, from: data, source: path)
+        } else {
+            let object: Any
+            do { object = try JSONSerialization.jsonObject(with: data) } catch {
+                throw ConfigError.syntax(source: path, reason: StrictJSON.syntaxReason(error, data: data))
+            }
+            guard var root = object as? [String: Any] else { throw ConfigError.wrongType(source: path, key: "(top level)", expected: "a JSON object") }
+            for o in overrides {
+                guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                    throw ConfigError.invalidValue(source: "--set", key: o, reason: "expected key.path=value, e.g. augment.reverb_probability=0.3")
+                }
+                let keys = o[..<eq].split(separator: ".").map(String.init)
+                let text = String(o[o.index(after: eq)...])
+                let value = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+                func set(_ obj: [String: Any], _ k: ArraySlice<String>) -> [String: Any] {
+                    var out = obj
+                    if k.count == 1 { out[k.first!] = value } else {
+                        out[k.first!] = set(obj[k.first!] as? [String: Any] ?? [:], k.dropFirst())
+                    }
+                    return out
+                }
+                root = set(root, keys[...])
+            }
+            recipe = try StrictJSON.decode(Recipe.self, fromObject: root, source: "\(path) with --set", keyPath: "")
+        }
         for (key, file) in [("data.train", recipe.data.train), ("data.dev", recipe.data.dev), ("data.test", recipe.data.test),
                             ("decode.lm", recipe.decode.lm), ("decode.lexicon", recipe.decode.lexicon)] where !file.isEmpty {
             guard FileManager.default.fileExists(atPath: file) else {

@@ -14,6 +14,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the last checkpoint of this experiment.") var resume = false
     @Option(help: "Override train.epochs.") var epochs: Int?
     @Option(help: "Override train.threads (0 = all cores).") var threads: Int?
+    @Option(name: .customLong("set"), parsing: .singleValue,
+            help: "Override a recipe key: key.path=value, the value as JSON (repeatable), e.g. --set augment.reverb_probability=0.3 --set name=reverb.")
+    var overrides: [String] = []
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
@@ -21,7 +24,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var r = try Recipe.load(recipe)
+        var r = try Recipe.load(recipe, overrides: overrides)
         if let threads { r.train.threads = threads }
         let tty = isatty(2) != 0
         let trainer = Trainer(recipe: r, recipePath: recipe) { line in
