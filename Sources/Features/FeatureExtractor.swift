@@ -39,14 +39,8 @@ public final class FbankExtractor: FeatureExtracting {
     public init(_ options: FbankOptions) {
         self.options = options
         frontEnd = SpectralFrontEnd(options.frame)
-        let fft = frontEnd.fftSize
-        let make: @Sendable (Float) -> [MelBin] = { w in
-            melFilterbank(bins: options.mel.numBins, fftSize: fft, sampleRate: options.frame.sampleRate,
-                          lowFreq: options.mel.lowFreq, highFreq: options.mel.highFreq,
-                          vtlnWarp: w, vtlnLow: options.mel.vtlnLow, vtlnHigh: options.mel.vtlnHigh)
-        }
-        filterbank = make(options.vtlnWarp)
-        warped = WarpedFilterbanks(make)
+        warped = WarpedFilterbanks(mel: options.mel, sampleRate: options.frame.sampleRate, fftSize: frontEnd.fftSize)
+        filterbank = warped.bank(options.vtlnWarp)
     }
 
     public var dimension: Int { options.mel.numBins + (options.useEnergy ? 1 : 0) }
@@ -97,14 +91,8 @@ public final class MfccExtractor: FeatureExtracting {
     public init(_ options: MfccOptions) {
         self.options = options
         frontEnd = SpectralFrontEnd(options.frame)
-        let fft = frontEnd.fftSize
-        let make: @Sendable (Float) -> [MelBin] = { w in
-            melFilterbank(bins: options.mel.numBins, fftSize: fft, sampleRate: options.frame.sampleRate,
-                          lowFreq: options.mel.lowFreq, highFreq: options.mel.highFreq,
-                          vtlnWarp: w, vtlnLow: options.mel.vtlnLow, vtlnHigh: options.mel.vtlnHigh)
-        }
-        filterbank = make(options.vtlnWarp)
-        warped = WarpedFilterbanks(make)
+        warped = WarpedFilterbanks(mel: options.mel, sampleRate: options.frame.sampleRate, fftSize: frontEnd.fftSize)
+        filterbank = warped.bank(options.vtlnWarp)
         dct = dctMatrix(rows: options.numCeps, cols: options.mel.numBins)
         lifter = cepstralLifter(count: options.numCeps, q: options.cepstralLifter)
     }

@@ -87,6 +87,14 @@ final class WarpedFilterbanks: @unchecked Sendable {
 
     init(_ make: @escaping @Sendable (Float) -> [MelBin]) { self.make = make }
 
+    /// The filterbanks of `mel` over an `fftSize`-point FFT at `sampleRate`.
+    convenience init(mel: MelOptions, sampleRate: Float, fftSize: Int) {
+        self.init { w in
+            melFilterbank(bins: mel.numBins, fftSize: fftSize, sampleRate: sampleRate, lowFreq: mel.lowFreq, highFreq: mel.highFreq,
+                          vtlnWarp: w, vtlnLow: mel.vtlnLow, vtlnHigh: mel.vtlnHigh)
+        }
+    }
+
     func bank(_ warp: Float) -> [MelBin] {
         lock.lock()
         defer { lock.unlock() }

@@ -171,6 +171,20 @@ import _TestSupport
     }
 }
 
+/// Runs data/make_corpus.sh: its exit status and standard error.
+func makeCorpus(_ args: [String]) throws -> (status: Int32, stderr: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path] + args
+    p.standardOutput = FileHandle.nullDevice
+    let err = Pipe()
+    p.standardError = err
+    try p.run()
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, text)
+}
+
 @Suite struct DigitsCorpusTests {
     /// The digits corpus from three engines: the held-out engine voice (flite
     /// awb) only in test, festival only in dev, held-out espeak-ng variants
@@ -178,13 +192,7 @@ import _TestSupport
     @Test func enginesAndHeldOutVoices() throws {
         let dir = TestPaths.temporaryDirectory("digits-corpus")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "digits", dir.path, "--count", "90", "--seed", "3"]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(try makeCorpus(["digits", dir.path, "--count", "90", "--seed", "3"]).status == 0)
         func load(_ split: String) throws -> [Utterance] { try DataSet.load(dir.appendingPathComponent("\(split).jsonl").path, normalize: .init()) }
         let train = try load("train"), dev = try load("dev"), test = try load("test")
         #expect(train.count + dev.count + test.count == 90)
@@ -203,12 +211,7 @@ import _TestSupport
         // Same seed, same corpus.
         let again = TestPaths.temporaryDirectory("digits-corpus-again")
         defer { try? FileManager.default.removeItem(at: again) }
-        let q = Process()
-        q.executableURL = URL(fileURLWithPath: "/bin/bash")
-        q.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "digits", again.path, "--count", "90", "--seed", "3"]
-        q.standardOutput = FileHandle.nullDevice
-        try q.run()
-        q.waitUntilExit()
+        #expect(try makeCorpus(["digits", again.path, "--count", "90", "--seed", "3"]).status == 0)
         for name in ["train.jsonl", "test.jsonl", "wav/\(URL(fileURLWithPath: test[0].audioPath).lastPathComponent)"] {
             #expect(FileManager.default.contents(atPath: dir.appendingPathComponent(name).path)
                     == FileManager.default.contents(atPath: again.appendingPathComponent(name).path), "\(name)")
@@ -218,15 +221,8 @@ import _TestSupport
     @Test func reservedAndUnknownVoicesAreRefused() throws {
         for args in [["--test-voices", "flite:slt"], ["--dev-voices", "festival:ked_diphone"], ["--engines", "espeak-ng,piper"],
                      ["--test-voices", "flite:awb", "--dev-voices", "flite:awb"]] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "digits", "/tmp/never-made"] + args
-            let err = Pipe()
-            p.standardError = err
-            try p.run()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 2, "\(args)")
-            let msg = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let (status, msg) = try makeCorpus(["digits", "/tmp/never-made"] + args)
+            #expect(status == 2, "\(args)")
             #expect(msg.contains("make_corpus.sh:"), "\(msg)")
         }
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never-made"))
