@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng flite festival festvox-kallpc16k sox libxml2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-python build test bench fixtures demo mandarin mandarin-eval clean
+.PHONY: deps deps-python build test bench fixtures demo mandarin mandarin-eval ablation clean
 
 ## deps: install the Debian packages the build, tests and demo need (root or sudo).
 deps:
@@ -36,23 +36,27 @@ deps-python:
 bench: deps deps-python build
 	scripts/bench/run.sh
 
-## demo: the whole job on the embedded default: synthesize the digits corpus (held-out
-## voices for test), train recipes/digits.json, build a word LM from the training text,
-## transcribe a held-out file, print the evaluation report, write exp/digits/report.html.
+## demo: the whole job on the embedded default: synthesize the digits corpus with three
+## engines (espeak-ng, flite, festival; test holds out the flite voice awb and 15% of
+## espeak-ng's voice variants), train recipes/digits.json, build a word LM and a word list
+## from the training text, transcribe a held-out file, print the evaluation per engine
+## (greedy, and beam 8 + LM + lexicon), write exp/digits/report.html.
 DIGITS := data/generated/digits
-DIGITS_COUNT ?= 6000
+DIGITS_COUNT ?= 9000
 demo: deps build
 	data/make_corpus.sh digits $(DIGITS) --count $(DIGITS_COUNT) --seed 1
 	.build/release/asr train recipes/digits.json
 	sed -n 's/.*"text": "\([^"]*\)".*/\1/p' $(DIGITS)/train.jsonl > exp/digits/train-text.txt
+	tr ' ' '\n' < exp/digits/train-text.txt | sort -u > exp/digits/words.txt
 	.build/release/asr lm build exp/digits/train-text.txt --order 3 --out exp/digits/words.arpa
-	@f=$(DIGITS)/$$(sed -n '1s/.*"audio_filepath": "\([^"]*\)".*/\1/p' $(DIGITS)/test.jsonl); \
-	  echo "--- a held-out file: $$f (reference: \"$$(sed -n '1s/.*"text": "\([^"]*\)".*/\1/p' $(DIGITS)/test.jsonl)\")"; \
-	  .build/release/asr transcribe --json --beam 8 --lm exp/digits/words.arpa $$f
-	@echo "--- held-out voices, greedy decoding:"
-	.build/release/asr eval --manifest $(DIGITS)/test.jsonl --report exp/digits/eval-greedy.txt
-	@echo "--- held-out voices, beam 8 + word trigram LM:"
-	.build/release/asr eval --manifest $(DIGITS)/test.jsonl --beam 8 --lm exp/digits/words.arpa --alpha 0.3 --beta 1.0 --report exp/digits/eval.txt
+	@f=$(DIGITS)/$$(sed -n '/flite:awb/{s/.*"audio_filepath": "\([^"]*\)".*/\1/p;q}' $(DIGITS)/test.jsonl); \
+	  echo "--- a file by the held-out engine voice (flite awb): $$f (reference: \"$$(sed -n '/flite:awb/{s/.*"text": "\([^"]*\)".*/\1/p;q}' $(DIGITS)/test.jsonl)\")"; \
+	  .build/release/asr transcribe --json --beam 8 --lm exp/digits/words.arpa --lexicon exp/digits/words.txt $$f
+	@echo "--- test split, greedy decoding (flite = the held-out voice awb; espeak-ng = held-out voice variants):"
+	.build/release/asr eval --manifest $(DIGITS)/test.jsonl --per engine --report exp/digits/eval-greedy.txt
+	@echo "--- test split, beam 8 + word trigram LM + lexicon:"
+	.build/release/asr eval --manifest $(DIGITS)/test.jsonl --per engine --beam 8 --lm exp/digits/words.arpa --alpha 0.3 --beta 1.0 \
+	  --lexicon exp/digits/words.txt --report exp/digits/eval.txt
 	@echo "--- the report (training curves, errors, posteriorgrams):"
 	.build/release/asr report exp/digits --out exp/digits/report.html
 
@@ -79,10 +83,21 @@ mandarin-eval:
 MANDARIN_ALPHA ?= 0.5
 MANDARIN_BETA ?= 0.5
 
+## ablation: what each part of the digits recipe does on the held-out engine (hours:
+## one training per line; results in exp/ablation/results.tsv, docs/ABLATION.md).
+ablation: deps build
+	data/make_corpus.sh digits $(DIGITS) --count $(DIGITS_COUNT) --seed 1
+	scripts/experiments/digits_ablation.sh $(ABLATION_VARIANTS)
+ABLATION_VARIANTS ?= all \
+  'no-speaker-perturbation:augment.vtln_warp=[1,1];augment.tempo_probability=0;augment.pitch_probability=0' \
+  'no-room-channel:augment.babble_probability=0;augment.reverb_probability=0;augment.band_limit_probability=0;augment.eq_probability=0;augment.telephone_probability=0;augment.clip_probability=0' \
+  'utterance-cmvn:features.cmvn="utterance"'
+
 ## fixtures: regenerate the committed reference fixtures (needs PyPI).
 fixtures: deps deps-python
 	scripts/fixtures/features/make.sh
 	scripts/fixtures/torch/make.sh
+	scripts/fixtures/vtln/make.sh
 
 clean:
 	rm -rf .build

@@ -103,14 +103,17 @@ public func timeStretch(_ x: [Float], tempo: Float, rate: Int, frameMs: Float = 
             let nominal = pad + Int((Float(k * hop) * tempo).rounded())
             var start = nominal
             if k > 0 {
-                // The continuation the previous frame would have had, compared with candidates.
+                // The continuation the previous frame would have had, compared with
+                // candidates: every second offset first, then the two beside the best.
                 let natural = s + previous + hop
-                var best = -Float.infinity
-                for d in -tol...tol {
-                    let c = s + nominal + d
-                    var dot: Float = 0
-                    var j = 0
-                    while j < n { dot += natural[j] * c[j]; j += 2 }  // every second sample: enough to align
+                var best = -Float.infinity, bestD = 0
+                for d in stride(from: -tol, through: tol, by: 2) {
+                    let dot = sparseDot(natural, s + nominal + d, n)
+                    if dot > best { best = dot; bestD = d }
+                }
+                start = nominal + bestD
+                for d in [bestD - 1, bestD + 1] where abs(d) <= tol {
+                    let dot = sparseDot(natural, s + nominal + d, n)
                     if dot > best { best = dot; start = nominal + d }
                 }
             }
@@ -123,6 +126,20 @@ public func timeStretch(_ x: [Float], tempo: Float, rate: Int, frameMs: Float = 
     }
     // The first half-frame has only one window on it; output starts after it is filled in.
     return Array(y[0..<outCount])
+}
+
+/// Σ a[j]·b[j] over every fourth j < n (enough to line up speech frames), in
+/// four running sums so the products overlap in the pipeline.
+@inline(__always)
+private func sparseDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+    var j = 0
+    while j + 16 <= n {
+        s0 += a[j] * b[j]; s1 += a[j + 4] * b[j + 4]; s2 += a[j + 8] * b[j + 8]; s3 += a[j + 12] * b[j + 12]
+        j += 16
+    }
+    while j < n { s0 += a[j] * b[j]; j += 4 }
+    return (s0 + s1) + (s2 + s3)
 }
 
 /// A synthetic room impulse response: the direct sound (1 at t = 0), then after

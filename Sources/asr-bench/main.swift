@@ -346,6 +346,37 @@ case "score":
     let json: [String: Any] = ["case": "score", "times_ms": times,
                                "counts": [counts.hits, counts.substitutions, counts.deletions, counts.insertions]]
     print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+case "augment":
+    // Milliseconds per second of audio of each waveform perturbation alone (and all
+    // of recipes/digits.json's together), on a `--seconds`-long noise-excited signal.
+    let seconds = Double(opts["seconds"] ?? "2") ?? 2
+    var g = SeededGenerator(seed: 7)
+    let x = (0..<Int(seconds * 16000)).map { i in 0.2 * sinf(Float(i) * 0.05) + 0.05 * g.nextGaussian() }
+    let others = [x]
+    var cases: [(String, AugmentOptions)] = []
+    func only(_ name: String, _ set: (inout AugmentOptions) -> Void) { var o = AugmentOptions(); set(&o); cases.append((name, o)) }
+    only("speed 1.1") { $0.speeds = [1.1] }
+    only("tempo") { $0.tempoProbability = 1 }
+    only("pitch") { $0.pitchProbability = 1 }
+    only("babble") { $0.babbleProbability = 1 }
+    only("reverb") { $0.reverbProbability = 1 }
+    only("noise") { $0.noiseProbability = 1 }
+    only("band limit") { $0.bandLimitProbability = 1 }
+    only("eq") { $0.eqProbability = 1 }
+    only("telephone") { $0.telephoneProbability = 1 }
+    only("clip") { $0.clipProbability = 1 }
+    if let r = try? Recipe.load(opts["recipe"] ?? "recipes/digits.json") { cases.append(("recipe (mean of 50 draws)", r.augment)) }
+    var rows: [String: Double] = [:]
+    for (name, o) in cases {
+        let t = time(5) {
+            for k in 0..<10 {
+                var r = SeededGenerator(seed: 1, UInt64(k))
+                _ = try! Augmenter.waveform(x, rate: 16000, options: o, rng: &r, babble: (1, { others[$0] }))
+            }
+        }.sorted()
+        rows[name] = t[2] / 10 / seconds
+    }
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "augment", "ms_per_audio_second": rows], options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
 default:
     fail("unknown benchmark \(command)")
 }
