@@ -49,6 +49,30 @@ import _TestSupport
         #expect(bad.status != 0 && bad.stderr.contains("--search pyctcdecode does not take"))
     }
 
+    /// `--lexicon`: the acoustics spell "hx hi", the lexicon has only "hi" and
+    /// "ho", so the first word becomes a lexicon word; a lexicon word with a
+    /// character the tokens lack is an error naming the file and line.
+    @Test func lexiconConstrainsTheWords() throws {
+        let tokens = try write("hix.txt", "<blank>\n<space>\nh\ni\nx\no\n")
+        // h x ␣ h i, with a second-best "i" under the "x".
+        var m = Matrix(rows: 6, cols: 6)
+        let rows: [[Float]] = [[0.01, 0.01, 0.95, 0.01, 0.01, 0.01], [0.05, 0.01, 0.01, 0.3, 0.6, 0.03], [0.01, 0.95, 0.01, 0.01, 0.01, 0.01],
+                               [0.01, 0.01, 0.95, 0.01, 0.01, 0.01], [0.01, 0.01, 0.01, 0.95, 0.01, 0.01], [0.95, 0.01, 0.01, 0.01, 0.01, 0.01]]
+        for t in 0..<6 { for v in 0..<6 { m[t, v] = logf(rows[t][v]) } }
+        let post = dir.appendingPathComponent("hx-hi.npy").path
+        try NPY.write(m, to: post)
+        let free = try CLI.run(["decode", post, "--tokens", tokens, "--beam", "8"])
+        #expect(free.status == 0 && free.stdout == "hx hi\n", "\(free.stdout) \(free.stderr)")
+        let words = try write("hi-ho.txt", "hi\nho\n")
+        let constrained = try CLI.run(["decode", post, "--tokens", tokens, "--beam", "8", "--lexicon", words])
+        #expect(constrained.status == 0 && constrained.stdout == "hi hi\n", "\(constrained.stdout) \(constrained.stderr)")
+        let bad = try write("bad-words.txt", "hi\nhey\n")
+        let r = try CLI.run(["decode", post, "--tokens", tokens, "--beam", "8", "--lexicon", bad])
+        #expect(r.status != 0 && r.stderr.contains("bad-words.txt:2") && r.stderr.contains("'e'"), "\(r.stderr)")
+        let greedy = try CLI.run(["decode", post, "--tokens", tokens, "--lexicon", words])
+        #expect(greedy.status != 0 && greedy.stderr.contains("--lexicon need --beam > 1"), "\(greedy.stderr)")
+    }
+
     @Test func unknownPrefixPenaltyIsChecked() throws {
         let tokens = try write("hi.txt", "<blank>\n<space>\nh\ni\n")
         let post = try posteriors([2, 3, 0, 1, 2, 3], V: 4)

@@ -54,6 +54,11 @@ import _TestSupport
         let text = try String(contentsOfFile: report, encoding: .utf8)
         #expect(text.contains("REF:") && text.contains("HYP:"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("eval.json").path))
+        // One line per engine of the test split (manifest field "engine"); a field no line has is an error.
+        let per = try CLI.run(["eval", "--model", exp.path, "--manifest", Self.corpus.path + "/test.jsonl", "--per", "engine"])
+        #expect(per.status == 0 && per.stdout.contains("Per engine:") && per.stdout.contains("\nespeak-ng "), "\(per.stdout)")
+        let none = try CLI.run(["eval", "--model", exp.path, "--manifest", Self.corpus.path + "/test.jsonl", "--per", "room"])
+        #expect(none.status != 0 && none.stderr.contains("no string field \"room\""), "\(none.stderr)")
         try checkReport(dir: dir, exp: exp, wav: files[0])
     }
 
