@@ -87,11 +87,13 @@ MANDARIN_BETA ?= 0.5
 ## one training per line; results in exp/ablation/results.tsv, docs/ABLATION.md).
 ablation: deps build
 	data/make_corpus.sh digits $(DIGITS) --count $(DIGITS_COUNT) --seed 1
-	scripts/experiments/digits_ablation.sh $(ABLATION_VARIANTS)
-ABLATION_VARIANTS ?= all \
-  'no-speaker-perturbation:augment.vtln_warp=[1,1];augment.tempo_probability=0;augment.pitch_probability=0' \
-  'no-room-channel:augment.babble_probability=0;augment.reverb_probability=0;augment.band_limit_probability=0;augment.eq_probability=0;augment.telephone_probability=0;augment.clip_probability=0' \
-  'utterance-cmvn:features.cmvn="utterance"'
+	scripts/experiments/digits_ablation.sh --recipe $(ABLATION_RECIPE) $(ABLATION_VARIANTS)
+ABLATION_RECIPE ?= recipes/ablation/digits-base.json
+ABLATION_VARIANTS ?= base \
+  'base+vtln:augment.vtln_warp=[0.9,1.1]' \
+  'base+utterance-cmvn:features.cmvn="utterance"' \
+  'base+room-channel:augment.reverb_probability=0.15;augment.band_limit_probability=0.15;augment.eq_probability=0.15;augment.telephone_probability=0.05' \
+  'base+tempo-pitch:augment.tempo_probability=0.15;augment.pitch_probability=0.15'
 
 ## fixtures: regenerate the committed reference fixtures (needs PyPI).
 fixtures: deps deps-python

@@ -23,9 +23,15 @@ out=exp/ablation
 mkdir -p "$out"
 [ -x "$asr" ] || { echo "build first: make build" >&2; exit 1; }
 [ -f "$corpus/test.jsonl" ] || { echo "make the corpus first: data/make_corpus.sh digits $corpus --count 9000 --seed 1" >&2; exit 1; }
-sed -n 's/.*"text": "\([^"]*\)".*/\1/p' "$corpus/train.jsonl" > "$out/train-text.txt"
-"$asr" lm build "$out/train-text.txt" --order 3 --out "$out/words.arpa" >/dev/null
-printf '%s\n' zero oh one two three four five six seven eight nine > "$out/digits.lex"
+# The LM and the word list, from the training text (made once; several runs of
+# this script may share the folder).
+if [ ! -f "$out/words.arpa" ] || [ ! -f "$out/digits.lex" ]; then
+  tmp=$(mktemp -d "$out/.lm-XXXXXX")
+  sed -n 's/.*"text": "\([^"]*\)".*/\1/p' "$corpus/train.jsonl" > "$tmp/train-text.txt"
+  "$asr" lm build "$tmp/train-text.txt" --order 3 --out "$tmp/words.arpa" >/dev/null
+  tr ' ' '\n' < "$tmp/train-text.txt" | sort -u > "$tmp/digits.lex"
+  mv "$tmp/train-text.txt" "$tmp/words.arpa" "$tmp/digits.lex" "$out/" && rmdir "$tmp"
+fi
 results=$out/results.tsv
 [ -f "$results" ] || printf 'variant\tovers\tepochs\ttrain_s\tgreedy_espeak\tgreedy_heldout_engine\tlm_lex_espeak\tlm_lex_heldout_engine\tdev_wer\n' > "$results"
 for v in "$@"; do
