@@ -205,7 +205,15 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
     public var name = "model"
     public var data = DataSection()
     public var tokens = TokenSection()
-    public var features = FeatureOptions()
+    /// Features. Unlike `FeatureOptions()` (Kaldi's feature extraction, no
+    /// normalisation), a recipe normalises each utterance by its own mean by
+    /// default: on a voice of an engine never heard in training this took the
+    /// digits model's greedy WER from 19.5% (global CMVN) to 10.1% (docs/ABLATION.md).
+    public var features: FeatureOptions = {
+        var f = FeatureOptions()
+        f.cmvn = .utterance
+        return f
+    }()
     public var augment = AugmentOptions()
     public var model = ModelOptions()
     public var train = TrainOptions()

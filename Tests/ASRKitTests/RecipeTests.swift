@@ -350,3 +350,14 @@ func makeCorpus(_ args: [String]) throws -> (status: Int32, stderr: String) {
         #expect(throws: ConfigError.self) { try o.validate() }
     }
 }
+
+@Suite struct RecipeDefaultsTests {
+    /// A recipe normalises each utterance by default (what generalised best, docs/ABLATION.md);
+    /// plain feature extraction stays Kaldi's, unnormalised.
+    @Test func perUtteranceCMVNByDefault() throws {
+        #expect(Recipe().features.cmvn == .utterance)
+        #expect(FeatureOptions().cmvn == .none)
+        let r = try StrictJSON.decode(Recipe.self, from: Data(#"{"data": {"train": "t.jsonl"}, "features": {"type": "mfcc"}}"#.utf8), source: "x")
+        #expect(r.features.cmvn == .utterance && r.features.type == .mfcc)
+    }
+}
