@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Synthesizes a demo corpus into OUT/{train,dev,test}.jsonl plus OUT/wav/*.wav
-# (16 kHz, 16-bit). Deterministic for a given seed.
+# (16 kHz, 16-bit). Deterministic for a given seed: the manifests and the
+# espeak-ng and flite audio byte for byte; festival, which synthesizes many
+# utterances in one process, now and then ends an utterance with a different
+# burst of noise in its last 0.1 s (1 file of 732 differed between two runs).
 #
 #   data/make_corpus.sh digits|mandarin OUT [--count N] [--seed S]
 #                       [--engines espeak-ng,flite,festival]
@@ -160,26 +163,29 @@ done
 # f0 of each flite voice's own model (Hz), which the pitch factor scales. rms
 # ignores both f0 settings, so its pitch is left as it is.
 flite_f0() { case "$1" in kal|kal16) echo 95 ;; awb) echo 125 ;; *) echo 0 ;; esac; }
+# N/100 as a decimal (N ≥ 0), without starting a process.
+hundredths() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
 synth() {
   IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken <<< "$1"
   local raw="$2/wav/$id.raw.wav" vol
-  vol=$(awk -v a="$amp" 'BEGIN { printf "%.2f", a / 100 }')
+  vol=$(hundredths "$amp")
   case "$engine" in
     espeak-ng) espeak-ng -v "$voice" -p "$pitch" -s "$rate" -g "$gap" -a "$amp" -w "$raw" "$spoken" 2>/dev/null; vol=1 ;;
     flite)
-      local stretch f0 args=()
-      stretch=$(awk -v r="$rate" 'BEGIN { printf "%.2f", r / 100 }')
+      local f0 args=()
       f0=$(flite_f0 "$voice")
-      args=(--setf duration_stretch="$stretch")
-      [ "$f0" -gt 0 ] && args+=(--setf int_f0_target_mean=$((f0 * pitch / 100)) --setf f0_shift="$(awk -v p="$pitch" 'BEGIN { printf "%.2f", p / 100 }')")
+      args=(--setf duration_stretch="$(hundredths "$rate")")
+      [ "$f0" -gt 0 ] && args+=(--setf int_f0_target_mean=$((f0 * pitch / 100)) --setf f0_shift="$(hundredths "$pitch")")
       flite -voice "$voice" "${args[@]}" -t "$spoken" -o "$raw" ;;
   esac
   # -D: no dither, so the corpus is identical byte for byte for a given seed.
   [ -s "$raw" ] && sox -D -q "$raw" -r 16000 -b 16 -c 1 "$2/wav/$id.wav" vol "$vol" 2>/dev/null
   rm -f "$raw"
 }
-export -f synth flite_f0
-grep -v -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs" | tr '\n' '\0' | xargs -0 -r -P "$(nproc)" -I{} bash -c 'synth "$1" "$2"' _ {} "$out"
+export -f synth flite_f0 hundredths
+# 32 jobs a shell: starting bash for every utterance cost as much as synthesizing it.
+grep -v -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs" | tr '\n' '\0' |
+  xargs -0 -r -n 32 -P "$(nproc)" bash -c 'out=$1; shift; for j in "$@"; do synth "$j" "$out"; done' _ "$out"
 
 # Festival: one process per core, each reading a Scheme script of its share of
 # the utterances (starting festival costs more than synthesizing one).
@@ -197,25 +203,31 @@ if grep -q -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs"; then
   wait
   rm -f "$out"/festival-*.scm
   grep -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs" | while IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken; do
-    [ -s "$out/wav/$id.raw.wav" ] && sox -D -q "$out/wav/$id.raw.wav" -r 16000 -b 16 -c 1 "$out/wav/$id.wav" vol "$(awk -v a="$amp" 'BEGIN { printf "%.2f", a / 100 }')"
+    [ -s "$out/wav/$id.raw.wav" ] && sox -D -q "$out/wav/$id.raw.wav" -r 16000 -b 16 -c 1 "$out/wav/$id.wav" vol "$(hundredths "$amp")"
     rm -f "$out/wav/$id.raw.wav"
   done
 fi
 
-# Manifests (duration from the 16-bit mono 16 kHz data size).
+# Manifests (duration from the 16-bit mono 16 kHz data size), in one awk pass.
 for split in train dev test; do
   : > "$out/$split.jsonl"
 done
-missing=0
-while IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken; do
-  f="$out/wav/$id.wav"
-  [ -s "$f" ] || { echo "make_corpus.sh: $id ($engine:$voice, \"$spoken\") was not synthesized" >&2; missing=$((missing + 1)); continue; }
-  size=$(stat -c %s "$f")
-  dur=$(awk -v s="$size" 'BEGIN { printf "%.3f", (s - 44) / 32000 }')
-  printf '{"audio_filepath": "wav/%s.wav", "duration": %s, "text": "%s", "speaker": "%s:%s", "engine": "%s"}\n' \
-    "$id" "$dur" "$text" "$engine" "$voice" "$engine" >> "$out/$split.jsonl"
-done < "$jobs"
-[ "$missing" -eq 0 ] || { echo "make_corpus.sh: $missing utterances failed; the corpus is incomplete" >&2; exit 1; }
+find "$out/wav" -name '*.wav' -size +0 -printf '%f %s\n' > "$out/sizes.txt"
+awk -F'\t' -v out="$out" '
+  FNR == NR { split($0, a, " "); size[a[1]] = a[2]; next }
+  {
+    split_ = $1; id = $2; engine = $3; voice = $4; text = $9; spoken = $10
+    if (!((id ".wav") in size)) {
+      printf "make_corpus.sh: %s (%s:%s, \"%s\") was not synthesized\n", id, engine, voice, spoken > "/dev/stderr"
+      missing++
+      next
+    }
+    printf "{\"audio_filepath\": \"wav/%s.wav\", \"duration\": %.3f, \"text\": \"%s\", \"speaker\": \"%s:%s\", \"engine\": \"%s\"}\n", \
+      id, (size[id ".wav"] - 44) / 32000, text, engine, voice, engine >> (out "/" split_ ".jsonl")
+  }
+  END { if (missing > 0) { printf "make_corpus.sh: %d utterances failed; the corpus is incomplete\n", missing > "/dev/stderr"; exit 1 } }
+' "$out/sizes.txt" "$jobs"
+rm -f "$out/sizes.txt"
 touch "$stamp"
 summary() { cut -f1,3 "$jobs" | grep "^$1" | cut -f2 | sort | uniq -c | awk '{ printf "%s%s %d", sep, $2, $1; sep = ", " }'; }
 echo "$out: $(wc -l < "$out/train.jsonl") train ($(summary train)), $(wc -l < "$out/dev.jsonl") dev ($(summary dev)), $(wc -l < "$out/test.jsonl") test ($(summary test)) utterances;" \
