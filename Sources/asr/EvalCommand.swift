@@ -55,7 +55,8 @@ struct EvalCommand: ParsableCommand {
                              100 * sc.words.errorRate, 100 * sc.chars.errorRate, 100 * sc.words.sentenceErrorRate)
             }
         }
-        var how = options.beam > 1 || options.lm != nil ? "beam \(max(options.beam, 2))" : "greedy"
+        var how = options.beam > 1 || options.lm != nil || options.lexicon != nil ? "beam \(max(options.beam, 2))" : "greedy"
+        if let lex = options.lexicon { how += " + lexicon of \(lex.wordCount) words" }
         if let lm = decoding.lm ?? (bundle.info.decode.lm.isEmpty ? nil : bundle.info.decode.lm) {
             how += " + LM \((lm as NSString).lastPathComponent)" + String(format: " (α %g, β %g)", options.lmWeight, options.lengthBonus)
         }
