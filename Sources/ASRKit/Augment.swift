@@ -33,11 +33,12 @@ public enum Augmenter {
         if let babble, babble.count > 0, happens(o.babbleProbability) {
             let talkers = o.babbleTalkers[0] + Int(rng.next() % UInt64(o.babbleTalkers[1] - o.babbleTalkers[0] + 1))
             var mix = [Float](repeating: 0, count: y.count)
+            let speech = meanPower(y)
             for _ in 0..<talkers {
                 let other = babble.samples(Int(rng.next() % UInt64(babble.count)))
                 guard !other.isEmpty else { continue }
                 let offset = Int(rng.next() % UInt64(other.count))
-                let gain = (meanPower(y) / max(meanPower(other), 1e-12) / powf(10, uniform(o.babbleSnrDb) / 10)).squareRoot()
+                let gain = (speech / max(meanPower(other), 1e-12) / powf(10, uniform(o.babbleSnrDb) / 10)).squareRoot()
                 for i in 0..<y.count { mix[i] += gain * other[(offset + i) % other.count] }
             }
             for i in 0..<y.count { y[i] += mix[i] }
@@ -50,11 +51,11 @@ public enum Augmenter {
             for i in 0..<y.count { y[i] *= g }
         }
         if o.gainDb[1] > o.gainDb[0] || o.gainDb[0] != 0 {
-            let g = powf(10, (o.gainDb[0] + (o.gainDb[1] - o.gainDb[0]) * rng.nextUniform()) / 20)
+            let g = powf(10, uniform(o.gainDb) / 20)
             for i in 0..<y.count { y[i] *= g }
         }
         if o.noiseProbability > 0 && rng.nextUniform() < o.noiseProbability {
-            addColouredNoise(&y, snrDb: o.noiseSnrDb[0] + (o.noiseSnrDb[1] - o.noiseSnrDb[0]) * rng.nextUniform(), rng: &rng)
+            addColouredNoise(&y, snrDb: uniform(o.noiseSnrDb), rng: &rng)
         }
         if happens(o.bandLimitProbability) {
             y = Biquad.highPass(cutoff: uniform(o.highpassHz), rate: rate).apply(y)

@@ -21,6 +21,7 @@ struct DecodingFlags: ParsableArguments {
     @Option(help: "Threads (0 = all cores).") var threads: Int = 0
 
     func validate() throws {
+        if lexicon != nil && lexiconFromLm { throw ValidationError("give either --lexicon or --lexicon-from-lm, not both") }
         if let u = unknownPrefixPenalty, !BeamSearchOptions.isValidUnknownPrefixPenalty(u) { throw ValidationError("--unknown-prefix-penalty must be a finite log-score ≤ 0, got \(u)") }
     }
 
