@@ -2,6 +2,7 @@ import ASRCore
 import ASRText
 import Features
 import Foundation
+import Decoding
 import NN
 
 /// Everything needed to use a trained model, as saved in `exp/<name>/`:
@@ -18,7 +19,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var inputSize: Int
     public var tokens: [String]
     public var normalize: TextNormalization
-    public var decode: DecodeSection
+    public var decode: DecodingConfig
     /// Seconds per output frame (frame shift × stacking).
     public var frameSeconds: Double
     public var sampleRate: Int
@@ -29,7 +30,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var parameters: Int
 
     public init(name: String, features: FeatureOptions, cmvn: CMVNStats?, model: ModelOptions, inputSize: Int, tokens: [String],
-                normalize: TextNormalization, decode: DecodeSection, frameSeconds: Double, sampleRate: Int,
+                normalize: TextNormalization, decode: DecodingConfig, frameSeconds: Double, sampleRate: Int,
                 epoch: Int, devWer: Double?, devCer: Double?, parameters: Int) {
         self.name = name
         self.features = features
@@ -98,7 +99,7 @@ public final class ModelBundle: @unchecked Sendable {
             try JSONSerialization.jsonObject(with: encoder().encode(T()))
         }
         let sections: [(String, Any)] = [("features", try defaults(FeatureOptions.self)), ("model", try defaults(ModelOptions.self)),
-                                         ("decode", try defaults(DecodeSection.self)), ("normalize", try defaults(TextNormalization.self))]
+                                         ("decode", try defaults(DecodingConfig.self)), ("normalize", try defaults(TextNormalization.self))]
         for (key, d) in sections { if let u = object[key] { object[key] = StrictJSON.overlay(defaults: d, user: u) } }
         return try decoder().decode(ModelInfo.self, from: JSONSerialization.data(withJSONObject: object))
     }

@@ -158,38 +158,6 @@ public struct TrainOptions: Codable, Equatable, Sendable, DefaultConstructible, 
     }
 }
 
-/// `decode`: how `asr transcribe` / `asr eval` decode by default.
-public struct DecodeSection: Codable, Equatable, Sendable, DefaultConstructible, Validatable {
-    /// Beam width; 0 or 1 = greedy.
-    public var beam = 0
-    /// ARPA language model; empty = none.
-    public var lm = ""
-    public var lmWeight: Float = 0.5
-    public var lengthBonus: Float = 1.0
-    /// With a word LM: log-score of a prefix whose unfinished word begins no word
-    /// of the LM (see `BeamSearchOptions.unknownPrefixPenalty`); 0 = off.
-    public var unknownPrefixPenalty: Float = BeamSearchOptions().unknownPrefixPenalty
-    /// Word list (one word a line, or a Kaldi lexicon.txt): only these words can
-    /// be emitted (a beam search; greedy becomes a beam of 2); empty = any spelling.
-    public var lexicon = ""
-    /// Only the word LM's vocabulary can be emitted (as with `lexicon`).
-    public var lexiconFromLm = false
-    public init() {}
-    public func validate() throws {
-        guard beam >= 0 else { throw ConfigError.invalidValue(source: "", key: "beam", reason: "expected ≥ 0") }
-        guard BeamSearchOptions.isValidUnknownPrefixPenalty(unknownPrefixPenalty) else {
-            throw ConfigError.invalidValue(source: "", key: "unknown_prefix_penalty",
-                                           reason: "expected a finite log-score ≤ 0, got \(unknownPrefixPenalty)")
-        }
-        guard !(lexiconFromLm && lm.isEmpty) else {
-            throw ConfigError.invalidValue(source: "", key: "lexicon_from_lm", reason: "needs decode.lm (the word LM whose words are allowed)")
-        }
-        guard !(lexiconFromLm && !lexicon.isEmpty) else {
-            throw ConfigError.invalidValue(source: "", key: "lexicon_from_lm", reason: "give either decode.lexicon or decode.lexicon_from_lm, not both")
-        }
-    }
-}
-
 /// `output`: where experiments go.
 public struct OutputSection: Codable, Equatable, Sendable, DefaultConstructible {
     /// Parent folder of experiments; the model goes to `<dir>/<name>`.
@@ -217,7 +185,8 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
     public var augment = AugmentOptions()
     public var model = ModelOptions()
     public var train = TrainOptions()
-    public var decode = DecodeSection()
+    /// How `asr transcribe` / `asr eval` decode with the trained model by default.
+    public var decode = DecodingConfig()
     public var output = OutputSection()
 
     public init() {}

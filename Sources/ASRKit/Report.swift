@@ -250,7 +250,7 @@ public struct ExperimentReport {
             }
         }
         for u in utts where chosen.count < examples && !chosen.contains(where: { $0.id == u.id }) { chosen.append(u) }
-        let transcriber = Transcriber(bundle: bundle, options: TranscribeOptions())
+        let transcriber = Transcriber(bundle: bundle, decoding: DecodingConfig(), resources: DecodingResources())  // greedy: the posteriorgrams show the model itself
         var s = "<p>Greedy decoding of \(chosen.count) utterance\(chosen.count == 1 ? "" : "s") from \(SVGWriter.escape(source)). "
             + "Rows are tokens (∅ = CTC blank, ␣ = space), columns are output frames; the red line is the most probable token per frame. "
             + "A token is emitted where the path enters its row; a blank between two equal tokens keeps both.</p>"

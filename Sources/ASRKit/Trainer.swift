@@ -149,23 +149,25 @@ public final class Trainer {
     }
 
     /// FNV-1a of the resolved recipe without its `decode` section: what training
-    /// depends on. Decoding settings may change between a run and its resume, and a
-    /// new decode key with a default does not stop an older experiment resuming.
+    /// depends on. Decoding settings may change between a run and its resume.
     static func trainingHash(_ recipe: Recipe) throws -> String {
-        var r = recipe
-        r.decode = DecodeSection()
-        return fnv1a(try StrictJSON.encode(r))
+        guard var object = try JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as? [String: Any] else {
+            return fnv1a(try StrictJSON.encode(recipe))
+        }
+        object["decode"] = nil
+        return fnv1a(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     }
 
     static func fnv1a(_ bytes: Data) -> String {
         String(bytes.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 }, radix: 16)
     }
 
-    /// An experiment started by a version that hashed the whole resolved recipe
-    /// (its recipe.json is what was hashed): does it train the same as `hash`?
-    func startedBeforeTrainingHash(_ savedHash: String, sameAs hash: String) -> Bool {
+    /// An experiment started by another version of asr (whose hash covered other
+    /// keys, or whose recipe lacked keys added since): does its recipe.json, read
+    /// by this version (missing keys take their defaults), train the same as `hash`?
+    func startedByAnotherVersion(sameAs hash: String) -> Bool {
         let path = (expDir as NSString).appendingPathComponent("recipe.json")
-        guard let old = FileManager.default.contents(atPath: path), Self.fnv1a(old) == savedHash,
+        guard let old = FileManager.default.contents(atPath: path),
               let oldRecipe = try? StrictJSON.decode(Recipe.self, from: old, source: path) else { return false }
         return (try? Self.trainingHash(oldRecipe)) == hash
     }
@@ -226,7 +228,7 @@ public final class Trainer {
         if resume, let last = try? String(contentsOfFile: lastPointer, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) {
             let dir = (checkpointDir as NSString).appendingPathComponent(last)
             let saved = try ModelBundle.decoder().decode(TrainerState.self, from: Data(contentsOf: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("trainer.json"))))
-            guard saved.recipeHash == recipeHash || startedBeforeTrainingHash(saved.recipeHash, sameAs: recipeHash) else {
+            guard saved.recipeHash == recipeHash || startedByAnotherVersion(sameAs: recipeHash) else {
                 throw TrainError.resume("\(recipePath): the recipe changed since \(expDir) was started (outside its decode section); resume needs the same recipe (or train under another name)")
             }
             try model.loadWeights(from: (dir as NSString).appendingPathComponent("model.safetensors"))

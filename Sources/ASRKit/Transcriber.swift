@@ -4,31 +4,6 @@ import Decoding
 import Foundation
 import NN
 
-/// Decoding settings for transcription (command line over the model's defaults).
-public struct TranscribeOptions: Sendable {
-    public var beam: Int
-    public var lm: NGramLM?
-    public var lmWeight: Float
-    public var lengthBonus: Float
-    public var hotwords: HotwordGraph?
-    /// With a word LM: log-score of a prefix whose unfinished word begins no LM word
-    /// (`BeamSearchOptions.unknownPrefixPenalty`); 0 = off.
-    public var unknownPrefixPenalty: Float
-    /// Only these words can be emitted (a beam search); nil = any spelling.
-    public var lexicon: Lexicon?
-
-    public init(beam: Int = 0, lm: NGramLM? = nil, lmWeight: Float = 0.5, lengthBonus: Float = 1, hotwords: HotwordGraph? = nil,
-                unknownPrefixPenalty: Float = BeamSearchOptions().unknownPrefixPenalty, lexicon: Lexicon? = nil) {
-        self.lexicon = lexicon
-        self.beam = beam
-        self.lm = lm
-        self.lmWeight = lmWeight
-        self.lengthBonus = lengthBonus
-        self.hotwords = hotwords
-        self.unknownPrefixPenalty = unknownPrefixPenalty
-    }
-}
-
 /// Result of transcribing one file.
 public struct FileTranscript: Sendable {
     public var path: String
@@ -41,25 +16,27 @@ public struct FileTranscript: Sendable {
 /// Audio files → text with a trained model, files in parallel.
 public final class Transcriber: @unchecked Sendable {
     public let bundle: ModelBundle
-    public let options: TranscribeOptions
+    /// The decoding settings and what their files hold.
+    public let decoding: DecodingConfig
+    public let resources: DecodingResources
     let decoder: any CTCDecoding
 
-    public init(bundle: ModelBundle, options: TranscribeOptions) {
+    /// Decodes with `decoding` and its already loaded `resources`.
+    public init(bundle: ModelBundle, decoding: DecodingConfig, resources: DecodingResources) {
         self.bundle = bundle
-        self.options = options
-        if options.beam > 1 || options.lm != nil || options.hotwords != nil || options.lexicon != nil {
-            var o = BeamSearchOptions()
-            o.beamWidth = max(options.beam, 2)
-            o.lmWeight = options.lmWeight
-            o.lengthBonus = options.lengthBonus
-            o.unknownPrefixPenalty = options.unknownPrefixPenalty
-            decoder = PrefixBeamDecoder(options: o, tokens: bundle.tokens.tokens, lm: options.lm,
-                                        lmUnit: bundle.tokens.space != nil ? .word : .token, hotwords: options.hotwords,
-                                        lexicon: options.lexicon)
-        } else {
-            decoder = GreedyDecoder()
-        }
+        self.decoding = decoding
+        self.resources = resources
+        decoder = decoding.makeDecoder(tokens: bundle.tokens.tokens, resources: resources)
         bundle.model.parallelDirections = false
+    }
+
+    /// Decodes with `decoding` (default: the model's own `decode` section), loading
+    /// its LM, lexicon and hotwords; invalid settings are an error naming the key.
+    public convenience init(bundle: ModelBundle, decoding: DecodingConfig? = nil) throws {
+        let d = decoding ?? bundle.info.decode
+        let normalize = bundle.info.normalize
+        self.init(bundle: bundle, decoding: d,
+                  resources: try DecodingResources.load(d, tokens: bundle.tokens.tokens, normalize: { normalize.apply($0) }))
     }
 
     /// Decodes log-probs into a transcript with timings.

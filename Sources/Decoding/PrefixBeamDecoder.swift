@@ -44,6 +44,9 @@ public struct BeamSearchOptions: Codable, Equatable, Sendable, DefaultConstructi
 
     public init() {}
 
+    /// The defaults above (`DecodingConfig` takes its defaults from here).
+    public static let `default` = BeamSearchOptions()
+
     /// No pruning at all: every token on every frame (for exactness tests).
     public static func exhaustive(beamWidth: Int) -> BeamSearchOptions {
         var o = BeamSearchOptions()

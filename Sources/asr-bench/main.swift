@@ -114,13 +114,12 @@ case "beam":
     let T = Int(opts["T"]!)!, reps = Int(opts["reps"] ?? "3")!
     let all = try! NPY.read(inp)
     let V = all.cols, N = all.rows / T
-    var o = BeamSearchOptions()
-    o.beamWidth = Int(opts["beam"] ?? "16")!
-    o.tokenTopK = Int(opts["topk"] ?? "0")!
-    o.tokenMinLogProb = Float(opts["min-logp"] ?? "-5")!
-    o.blankSkipThreshold = Float(opts["skip"] ?? "2")!
-    o.beamPruneLogProb = Float(opts["beam-prune"] ?? "-10")!
-    o.pyctcdecodeCompatible = opts["compat"] == "1"
+    var config = DecodingConfig(beam: opts["greedy"] != nil ? 0 : Int(opts["beam"] ?? "16")!)
+    config.tokenTopK = Int(opts["topk"] ?? "0")!
+    config.tokenMinLogProb = Float(opts["min-logp"] ?? "-5")!
+    config.blankSkipThreshold = Float(opts["skip"] ?? "2")!
+    config.beamPruneLogProb = Float(opts["beam-prune"] ?? "-10")!
+    if opts["compat"] == "1" { config.search = .pyctcdecode }
     var tokens = (0..<V).map { $0 == 1 && V == 30 ? " " : "t\($0)" }  // V = 30 cases: id 1 is the space
     if let l = opts["labels"] {  // JSON array of token strings (needed with --lm: words are spelled from them)
         tokens = try! JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: l))) as! [String]
@@ -128,10 +127,10 @@ case "beam":
     var lm: NGramLM?
     if let arpa = opts["lm"] {
         lm = try! NGramLM.load(arpa: arpa)
-        o.lmWeight = Float(opts["alpha"] ?? "0.5")!
-        o.lengthBonus = Float(opts["beta"] ?? "1.0")!
+        config.lmWeight = Float(opts["alpha"] ?? "0.5")!
+        config.lengthBonus = Float(opts["beta"] ?? "1.0")!
     }
-    let decoder: any CTCDecoding = opts["greedy"] != nil ? GreedyDecoder() : PrefixBeamDecoder(options: o, tokens: tokens, lm: lm, lmUnit: .word)
+    let decoder = config.makeDecoder(tokens: tokens, lm: lm)
     let utts = (0..<N).map { n in Matrix(rows: T, cols: V, storage: Array(all.storage[(n * T * V)..<((n + 1) * T * V)])) }
     var hyps: [[Int]] = utts.map { decoder.decode($0)[0].tokens }
     let times = time(reps) { hyps = utts.map { decoder.decode($0)[0].tokens } }
@@ -292,7 +291,7 @@ case "make-model":
     let tokens = ["<blank>"] + (1..<V).map(token)
     let model = AcousticModel(inputSize: raw.cols, outputSize: V, options: mo)
     let info = ModelInfo(name: "bench", features: fo, cmvn: stats, model: mo, inputSize: raw.cols, tokens: tokens,
-                         normalize: TextNormalization(), decode: DecodeSection(), frameSeconds: 0.03, sampleRate: 16000,
+                         normalize: TextNormalization(), decode: DecodingConfig(), frameSeconds: 0.03, sampleRate: 16000,
                          epoch: 0, devWer: nil, devCer: nil, parameters: model.parameters.reduce(0) { $0 + $1.count })
     try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try! ModelBundle.save(model: model, info: info, to: dir)

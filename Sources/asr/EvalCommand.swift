@@ -13,7 +13,7 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "JSON-lines manifest to evaluate.") var manifest: String?
     @Option(help: "Kaldi data folder (wav.scp, text) to evaluate.") var data: String?
-    @OptionGroup var decoding: DecodingFlags
+    @OptionGroup var decoding: ModelDecodingFlags
     @Option(help: "Write the full report (alignments, confusions) here; a JSON summary goes beside it (.json).") var report: String?
     @Flag(help: "CER without spaces.") var cerNoSpaces = false
     @Option(help: "Also score each group of utterances that share this manifest field (e.g. speaker, engine) on its own line.")
@@ -24,14 +24,12 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        if decoding.threads > 0 { Parallelism.maxThreads = decoding.threads }
-        let bundle = try ModelBundle.load(decoding.model)
+        let transcriber = try decoding.transcriber()
+        let bundle = transcriber.bundle
         let utts = try DataSet.load(manifest ?? data!, normalize: bundle.info.normalize)
         if let per, let u = utts.first(where: { $0.attributes[per] == nil }) {
             throw ValidationError("--per \(per): \(u.origin) has no string field \"\(per)\"")
         }
-        let options = try decoding.options(bundle)
-        let transcriber = Transcriber(bundle: bundle, options: options)
         let start = Date()
         let results = transcriber.transcribe(files: utts.map(\.audioPath))
         let seconds = Date().timeIntervalSince(start)
@@ -55,11 +53,7 @@ struct EvalCommand: ParsableCommand {
                              100 * sc.words.errorRate, 100 * sc.chars.errorRate, 100 * sc.words.sentenceErrorRate)
             }
         }
-        var how = options.beam > 1 || options.lm != nil || options.lexicon != nil ? "beam \(max(options.beam, 2))" : "greedy"
-        if let lex = options.lexicon { how += " + lexicon of \(lex.wordCount) words" }
-        if let lm = decoding.lm ?? (bundle.info.decode.lm.isEmpty ? nil : bundle.info.decode.lm) {
-            how += " + LM \((lm as NSString).lastPathComponent)" + String(format: " (α %g, β %g)", options.lmWeight, options.lengthBonus)
-        }
+        let how = transcriber.decoding.summary(resources: transcriber.resources)
         let title = "asr eval: \(bundle.directory) on \(manifest ?? data!), \(how) (\(utts.count) utterances, "
             + String(format: "%.1f s of audio decoded in %.1f s, RTF %.3f)", audio, seconds, seconds / max(audio, 1e-9))
         if let report {

@@ -3,6 +3,7 @@ import Testing
 import ASRCore
 import Features
 import AudioIO
+import Decoding
 @testable import ASRKit
 import ASRText
 import _TestSupport
@@ -123,10 +124,10 @@ import _TestSupport
     }
 
     /// A model.json written before keys existed (decode.unknown_prefix_penalty,
-    /// decode.lexicon, the VTLN options) still loads, with their defaults; its
+    /// decode.lexicon and the other keys `DecodingConfig` added, the VTLN options) still loads, with their defaults; its
     /// own values are kept.
     @Test func olderModelJSONKeepsDefaults() throws {
-        var decode = DecodeSection()
+        var decode = DecodingConfig()
         decode.beam = 8
         decode.lmWeight = 0.7
         let info = ModelInfo(name: "m", features: .init(), cmvn: nil, model: .init(), inputSize: 40,
@@ -134,7 +135,8 @@ import _TestSupport
                              epoch: 3, devWer: 0.1, devCer: 0.05, parameters: 7)
         var object = try #require(JSONSerialization.jsonObject(with: ModelBundle.encoder().encode(info)) as? [String: Any])
         var d = try #require(object["decode"] as? [String: Any])
-        for k in ["unknown_prefix_penalty", "lexicon", "lexicon_from_lm"] { #expect(d.removeValue(forKey: k) != nil, "\(k)") }
+        for k in ["unknown_prefix_penalty", "lexicon", "lexicon_from_lm", "hotwords", "nbest", "lm_unit", "search",
+                  "token_top_k", "token_min_log_prob", "beam_prune_log_prob", "blank_skip_threshold"] { #expect(d.removeValue(forKey: k) != nil, "\(k)") }
         object["decode"] = d
         var f = try #require(object["features"] as? [String: Any]), fb = try #require(f["fbank"] as? [String: Any])
         var mel = try #require(fb["mel"] as? [String: Any])

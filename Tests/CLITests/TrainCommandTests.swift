@@ -47,6 +47,14 @@ import _TestSupport
         #expect(t.status == 0, "\(t.stderr)")
         let items = try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as! [[String: Any]]
         #expect(items.count == 2 && items.allSatisfy { $0["text"] is String })
+        // Decoding flags over the model's decode section (greedy here): one set of checks for
+        // transcribe, eval and decode; an LM needs a beam, a hotword a finite weight.
+        let noBeam = try CLI.run(["transcribe", "--model", exp.path, "--lm", "/no/words.arpa"] + files)
+        #expect(noBeam.status != 0 && noBeam.stderr.contains("--lm: needs a beam search"), "\(noBeam.stderr)")
+        let nan = try CLI.run(["eval", "--model", exp.path, "--manifest", Self.corpus.path + "/test.jsonl", "--beam", "4", "--hotword", "one:nan"])
+        #expect(nan.status != 0 && nan.stderr.contains("--hotword: 'one:nan'"), "\(nan.stderr)")
+        let hot = try CLI.run(["transcribe", "--model", exp.path, "--beam", "4", "--hotword", "One:1.5", "--top-k", "0"] + files)
+        #expect(hot.status == 0, "\(hot.stderr)")
         let report = dir.appendingPathComponent("eval.txt").path
         let e = try CLI.run(["eval", "--model", exp.path, "--manifest", Self.corpus.path + "/test.jsonl", "--report", report])
         #expect(e.status == 0, "\(e.stderr)")

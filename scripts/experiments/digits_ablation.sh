@@ -17,7 +17,7 @@ cd "$root"
 recipe=recipes/digits.json
 if [ "${1:-}" = --recipe ]; then recipe=$2; shift 2; fi
 [ $# -gt 0 ] || { echo "usage: digits_ablation.sh [--recipe R] NAME[:key=value,…]…" >&2; exit 2; }
-asr=.build/release/asr
+asr=${ASR:-.build/release/asr}  # ASR=/path/to/a/copy keeps a rebuild from changing the binary mid-run
 corpus=data/generated/digits
 out=exp/ablation
 mkdir -p "$out"
