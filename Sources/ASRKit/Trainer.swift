@@ -77,30 +77,22 @@ public final class Trainer {
 
     /// Loads audio of `utts` in parallel; unreadable files are reported and skipped.
     func loadAudio(_ utts: [Utterance], tokens: TokenTable, name: String) -> [Example] {
-        var loaded = [Example?](repeating: nil, count: utts.count)
-        var errors = [String?](repeating: nil, count: utts.count)
         let rate = recipe.data.sampleRate
         let pipelineFrames = FrameLayout(recipe.features.frame)
-        loaded.withUnsafeMutableBufferPointer { lb in
-            errors.withUnsafeMutableBufferPointer { eb in
-                let l = UncheckedSendable(lb.baseAddress!), e = UncheckedSendable(eb.baseAddress!)
-                parallelFor(utts.count) { i in
-                    let u = utts[i]
-                    do {
-                        let a = try AudioFile.read(u.audioPath, sampleRate: rate)
-                        if a.duration > self.recipe.data.maxDuration {
-                            (e.value + i).pointee = "\(u.origin): \(String(format: "%.1f", a.duration)) s is longer than data.max_duration; skipped"
-                            return
-                        }
-                        guard case .success(let ids) = tokens.encode(u.text) else { return }
-                        (l.value + i).pointee = Example(utt: u, samples: a.samples, labels: ids,
-                                                        frames: pipelineFrames.frameCount(sampleCount: a.samples.count))
-                    } catch {
-                        (e.value + i).pointee = "\(u.origin): \(error); skipped"
-                    }
+        let results: [(example: Example?, problem: String?)] = parallelMap(utts.count) { i in
+            let u = utts[i]
+            do {
+                let a = try AudioFile.read(u.audioPath, sampleRate: rate)
+                if a.duration > self.recipe.data.maxDuration {
+                    return (nil, "\(u.origin): \(String(format: "%.1f", a.duration)) s is longer than data.max_duration; skipped")
                 }
+                guard case .success(let ids) = tokens.encode(u.text) else { return (nil, nil) }
+                return (Example(utt: u, samples: a.samples, labels: ids, frames: pipelineFrames.frameCount(sampleCount: a.samples.count)), nil)
+            } catch {
+                return (nil, "\(u.origin): \(error); skipped")
             }
         }
+        let loaded = results.map(\.example), errors = results.map(\.problem)
         let problems = errors.compactMap { $0 }
         for p in problems.prefix(10) { log("warning: \(p)") }
         if problems.count > 10 { log("warning: … and \(problems.count - 10) more unreadable or too long utterances in \(name)") }
@@ -199,17 +191,15 @@ public final class Trainer {
         var pipeline = FeaturePipeline(recipe.features)
         var cmvn: CMVNStats?
         if recipe.features.cmvn == .global {
-            var partial = [CMVNStats](repeating: CMVNStats(dimension: pipeline.dimension), count: threads)
-            partial.withUnsafeMutableBufferPointer { pb in
-                let p = UncheckedSendable(pb.baseAddress!)
-                let pl = pipeline
-                parallelFor(threads) { k in
-                    var i = k
-                    while i < train.count {
-                        (p.value + k).pointee.accumulate(pl.computeUnnormalized(train[i].samples))
-                        i += threads
-                    }
+            let pl = pipeline
+            let partial = parallelMap(threads) { k in
+                var stats = CMVNStats(dimension: pl.dimension)
+                var i = k
+                while i < train.count {
+                    stats.accumulate(pl.computeUnnormalized(train[i].samples))
+                    i += threads
                 }
+                return stats
             }
             var total = CMVNStats(dimension: pipeline.dimension)
             for s in partial { total.merge(s) }
@@ -253,12 +243,8 @@ public final class Trainer {
         let frameSeconds = Double(recipe.features.frame.frameShiftMs) / 1000 * Double(recipe.model.frameStacking)
 
         // Validation features are computed once.
-        var devFeatures = [Matrix](repeating: Matrix(rows: 0, cols: 0), count: dev.count)
-        devFeatures.withUnsafeMutableBufferPointer { db in
-            let d = UncheckedSendable(db.baseAddress!)
-            let pl = pipeline
-            parallelFor(dev.count) { i in (d.value + i).pointee = pl.compute(dev[i].samples) }
-        }
+        let devPipeline = pipeline
+        let devFeatures = parallelMap(dev.count) { i in devPipeline.compute(dev[i].samples) }
 
         // Speed perturbation: each (utterance, speed) is resampled once, then reused.
         let speedCache = SpeedPerturbationCache(speeds: recipe.augment.speeds, sampleCounts: train.map(\.samples.count),
@@ -281,24 +267,24 @@ public final class Trainer {
             var lr: Float = 0
             for (bi, batch) in batches(train, epoch: epoch).enumerated() {
                 // Features (augmented) in parallel, seeded per (epoch, utterance).
-                var feats = [Matrix](repeating: Matrix(rows: 0, cols: 0), count: batch.count)
-                var failures = [TrainError?](repeating: nil, count: batch.count)
-                feats.withUnsafeMutableBufferPointer { fb in
-                    failures.withUnsafeMutableBufferPointer { eb in
-                        let f = UncheckedSendable(fb.baseAddress!), e = UncheckedSendable(eb.baseAddress!)
-                        let pl = pipeline
-                        parallelFor(batch.count) { k in
-                            var rng: SeededGenerator? = SeededGenerator(seed: self.recipe.train.seed, UInt64(epoch + 1), UInt64(batch[k]))
-                            do {
-                                (f.value + k).pointee = try self.features(train[batch[k]], pipeline: pl, rng: &rng,
-                                                                          speedCache: speedCache, index: batch[k], others: train)
-                            } catch {
-                                (e.value + k).pointee = error as? TrainError ?? .augmentation(origin: train[batch[k]].utt.origin, reason: "\(error)")
-                            }
-                        }
+                let pl = pipeline
+                let computed: [Result<Matrix, TrainError>] = parallelMap(batch.count) { k in
+                    var rng: SeededGenerator? = SeededGenerator(seed: self.recipe.train.seed, UInt64(epoch + 1), UInt64(batch[k]))
+                    do {
+                        return .success(try self.features(train[batch[k]], pipeline: pl, rng: &rng,
+                                                          speedCache: speedCache, index: batch[k], others: train))
+                    } catch {
+                        return .failure(error as? TrainError ?? .augmentation(origin: train[batch[k]].utt.origin, reason: "\(error)"))
                     }
                 }
-                if let failure = failures.compactMap({ $0 }).first { throw failure }
+                var feats: [Matrix] = []
+                feats.reserveCapacity(batch.count)
+                for c in computed {
+                    switch c {
+                    case .success(let m): feats.append(m)
+                    case .failure(let failure): throw failure
+                    }
+                }
                 // Drop utterances too short for their labels.
                 var members: [Int] = []
                 for (k, i) in batch.enumerated() {

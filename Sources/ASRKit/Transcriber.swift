@@ -54,24 +54,18 @@ public final class Transcriber: @unchecked Sendable {
     /// Transcribes files in parallel (one thread per file, BLAS single-threaded).
     /// A file that cannot be read gets an error, the others go on.
     public func transcribe(files: [String], keepLogProbs: Bool = false) -> [FileTranscript] {
-        var out = [FileTranscript?](repeating: nil, count: files.count)
         let blas = BLASThreads.current
         BLASThreads.set(1)
         defer { BLASThreads.set(blas) }
-        out.withUnsafeMutableBufferPointer { buf in
-            let o = UncheckedSendable(buf.baseAddress!)
-            parallelFor(files.count) { i in
-                let path = files[i]
-                do {
-                    let audio = try AudioFile.read(path, sampleRate: self.bundle.info.sampleRate)
-                    let (t, lp) = self.transcribe(samples: audio.samples)
-                    (o.value + i).initialize(to: FileTranscript(path: path, transcript: t, error: nil,
-                                                                logProbs: keepLogProbs ? lp : nil, duration: audio.duration))
-                } catch {
-                    (o.value + i).initialize(to: FileTranscript(path: path, transcript: nil, error: "\(error)", logProbs: nil, duration: 0))
-                }
+        return parallelMap(files.count) { i in
+            let path = files[i]
+            do {
+                let audio = try AudioFile.read(path, sampleRate: self.bundle.info.sampleRate)
+                let (t, lp) = self.transcribe(samples: audio.samples)
+                return FileTranscript(path: path, transcript: t, error: nil, logProbs: keepLogProbs ? lp : nil, duration: audio.duration)
+            } catch {
+                return FileTranscript(path: path, transcript: nil, error: "\(error)", logProbs: nil, duration: 0)
             }
         }
-        return out.map { $0! }
     }
 }

@@ -182,3 +182,18 @@ import _TestSupport
         #expect(flushed.allSatisfy { $0 })
     }
 }
+
+@Suite struct ParallelMapTests {
+    /// Elements come back in index order whatever thread computed them; the
+    /// threads flush denormals; n = 0 gives an empty array; values that own
+    /// memory (strings, arrays) read back intact.
+    @Test func indexOrderAndOwnedValues() {
+        let squares = parallelMap(1000) { $0 * $0 }
+        #expect(squares == (0..<1000).map { $0 * $0 })
+        #expect(parallelMap(0) { $0 }.isEmpty)
+        let rows = parallelMap(64) { i in (String(i), [Float](repeating: Float(i), count: i + 1), FloatEnvironment.flushesDenormals) }
+        for (i, r) in rows.enumerated() {
+            #expect(r.0 == String(i) && r.1.count == i + 1 && r.1.allSatisfy { $0 == Float(i) } && r.2)
+        }
+    }
+}
