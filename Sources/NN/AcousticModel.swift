@@ -179,16 +179,7 @@ public final class AcousticModel: ParameterContainer {
         if dirs.count == 2 && parallelDirections {
             let blas = BLASThreads.current
             BLASThreads.set(1)
-            let dirBox = UncheckedSendable(dirs)
-            let inBox = UncheckedSendable(inputs)
-            let fBox = UncheckedSendable(body)
-            results.withUnsafeMutableBufferPointer { r in
-                let out = UncheckedSendable(r.baseAddress!)
-                parallelFor(2) { i in
-                    let m = fBox.value(dirBox.value[i], inBox.value[i])
-                    (out.value + i).pointee = m
-                }
-            }
+            results = parallelMap(2) { i in body(dirs[i], inputs[i]) }
             BLASThreads.set(blas)
         } else {
             for i in 0..<dirs.count { results[i] = body(dirs[i], inputs[i]) }
