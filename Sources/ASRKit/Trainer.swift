@@ -92,11 +92,10 @@ public final class Trainer {
                 return (nil, "\(u.origin): \(error); skipped")
             }
         }
-        let loaded = results.map(\.example), errors = results.map(\.problem)
-        let problems = errors.compactMap { $0 }
+        let problems = results.compactMap(\.problem)
         for p in problems.prefix(10) { log("warning: \(p)") }
         if problems.count > 10 { log("warning: … and \(problems.count - 10) more unreadable or too long utterances in \(name)") }
-        return loaded.compactMap { $0 }
+        return results.compactMap(\.example)
     }
 
     /// Feature matrix of one example (augmented when `rng` is given), normalised.
@@ -143,9 +142,7 @@ public final class Trainer {
     /// FNV-1a of the resolved recipe without its `decode` section: what training
     /// depends on. Decoding settings may change between a run and its resume.
     static func trainingHash(_ recipe: Recipe) throws -> String {
-        guard var object = try JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as? [String: Any] else {
-            return fnv1a(try StrictJSON.encode(recipe))
-        }
+        var object = try JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as! [String: Any]  // a struct encodes to an object
         object["decode"] = nil
         return fnv1a(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     }
@@ -277,14 +274,7 @@ public final class Trainer {
                         return .failure(error as? TrainError ?? .augmentation(origin: train[batch[k]].utt.origin, reason: "\(error)"))
                     }
                 }
-                var feats: [Matrix] = []
-                feats.reserveCapacity(batch.count)
-                for c in computed {
-                    switch c {
-                    case .success(let m): feats.append(m)
-                    case .failure(let failure): throw failure
-                    }
-                }
+                let feats = try computed.map { try $0.get() }  // the first failure in batch order
                 // Drop utterances too short for their labels.
                 var members: [Int] = []
                 for (k, i) in batch.enumerated() {

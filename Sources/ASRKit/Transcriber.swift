@@ -30,15 +30,6 @@ public final class Transcriber: @unchecked Sendable {
         bundle.model.parallelDirections = false
     }
 
-    /// Decodes with `decoding` (default: the model's own `decode` section), loading
-    /// its LM, lexicon and hotwords; invalid settings are an error naming the key.
-    public convenience init(bundle: ModelBundle, decoding: DecodingConfig? = nil) throws {
-        let d = decoding ?? bundle.info.decode
-        let normalize = bundle.info.normalize
-        self.init(bundle: bundle, decoding: d,
-                  resources: try DecodingResources.load(d, tokens: bundle.tokens.tokens, normalize: { normalize.apply($0) }))
-    }
-
     /// Decodes log-probs into a transcript with timings.
     public func decode(_ logProbs: Matrix) -> Transcript {
         let h = decoder.decode(logProbs)[0]

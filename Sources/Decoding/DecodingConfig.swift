@@ -204,7 +204,7 @@ public struct DecodingResources: Sendable {
                 let text = normalize(phrase)
                 let (ids, bad) = Lexicon.spell([text], tokens: tokens)
                 guard bad.isEmpty, let spelt = ids.first, !spelt.isEmpty else {
-                    let missing = text.first { !tokens.contains(String($0)) }.map { "character '\($0)' is not one of the model's tokens" } ?? "empty phrase"
+                    let missing = Lexicon.unknownCharacter(in: text, tokens: tokens).map { "character '\($0)' is not one of the model's tokens" } ?? "empty phrase"
                     throw ConfigError.invalidValue(source: "", key: "hotwords[\(i)]", reason: "'\(h)': \(missing)")
                 }
                 phrases.append((spelt, weight))

@@ -72,6 +72,11 @@ public struct Lexicon: Sendable, Equatable {
         return (out, bad)
     }
 
+    /// The first character of `word` that is no token, if any.
+    public static func unknownCharacter(in word: String, tokens: [String]) -> String? {
+        word.first { !tokens.contains(String($0)) }.map(String.init)
+    }
+
     /// A word list file: one word a line, the first whitespace-separated field
     /// (so a Kaldi `lexicon.txt`, word then pronunciation, works too); empty lines
     /// are skipped. `normalize` maps each word as transcripts are mapped. A word
@@ -86,8 +91,7 @@ public struct Lexicon: Sendable, Equatable {
             guard !word.isEmpty else { continue }
             let (ids, bad) = spell([word], tokens: tokens)
             if let b = bad.first {
-                let missing = b.first { c in !tokens.contains(String(c)) }.map(String.init) ?? "?"
-                throw LexiconError.unspellable(origin: "\(path):\(n + 1)", word: b, character: missing)
+                throw LexiconError.unspellable(origin: "\(path):\(n + 1)", word: b, character: unknownCharacter(in: b, tokens: tokens) ?? "?")
             }
             words.append(contentsOf: ids)
         }
