@@ -1,0 +1,86 @@
+import ASRCore
+import Foundation
+import NN
+
+/// What resuming needs besides weights and optimizer moments.
+struct TrainerState: Codable, Equatable {
+    var epoch = 0            // epochs completed
+    var step = 0
+    var plateau = PlateauTracker()
+    var bestEpoch = 0
+    var history: [EpochLog] = []
+    var dropoutRandomState: [UInt64] = []
+    var recipeHash = ""
+}
+
+/// `checkpoints/` of an experiment: one folder per epoch (`epoch-N/` with
+/// model.safetensors, optimizer.safetensors, trainer.json, each written
+/// atomically), a `last` file naming the newest complete one (it moves only
+/// after all three are written), and the newest `keep` folders kept.
+struct CheckpointStore {
+    let directory: String
+    var keep = 2
+
+    init(directory: String, keep: Int = 2) {
+        self.directory = directory
+        self.keep = max(keep, 1)
+    }
+
+    var lastPointer: String { path("last") }
+    func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+    static func name(epoch: Int) -> String { "epoch-\(epoch)" }
+
+    func create() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    /// The newest complete checkpoint's folder name, nil when there is none.
+    func latest() throws -> String? {
+        guard FileManager.default.fileExists(atPath: lastPointer) else { return nil }
+        do {
+            let name = try String(contentsOfFile: lastPointer, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            return name.isEmpty ? nil : name
+        } catch {
+            throw FileError.cannotRead(path: lastPointer, reason: "\(error)")
+        }
+    }
+
+    /// Reads the trainer state of checkpoint `name`.
+    func state(_ name: String) throws -> TrainerState {
+        let file = (path(name) as NSString).appendingPathComponent("trainer.json")
+        guard let data = FileManager.default.contents(atPath: file) else { throw FileError.notFound(path: file) }
+        return try ModelBundle.decoder().decode(TrainerState.self, from: data)
+    }
+
+    /// Loads weights and optimizer moments of checkpoint `name` into `model` and `optimizer`.
+    func restore(_ name: String, model: AcousticModel, optimizer: Optimizer) throws {
+        let dir = path(name)
+        try model.loadWeights(from: (dir as NSString).appendingPathComponent("model.safetensors"))
+        try optimizer.load(from: (dir as NSString).appendingPathComponent("optimizer.safetensors"))
+    }
+
+    /// Writes checkpoint `epoch-N` (N = state.epoch), moves `last` to it, and
+    /// removes folders older than the newest `keep`.
+    func save(model: AcousticModel, optimizer: Optimizer, state: TrainerState) throws {
+        let name = Self.name(epoch: state.epoch)
+        let dir = path(name)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try model.saveWeights(to: (dir as NSString).appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
+        try optimizer.save(to: (dir as NSString).appendingPathComponent("optimizer.safetensors"))
+        try AtomicFile.write(try ModelBundle.encoder().encode(state), to: (dir as NSString).appendingPathComponent("trainer.json"))
+        try AtomicFile.write(name + "\n", to: lastPointer)
+        try prune(before: state.epoch - keep + 1)
+    }
+
+    /// Removes `epoch-N` folders with N < `epoch`.
+    func prune(before epoch: Int) throws {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return }  // nothing saved yet
+        for name in names where name.hasPrefix("epoch-") {
+            guard let n = Int(name.dropFirst("epoch-".count)), n < epoch else { continue }
+            do { try fm.removeItem(atPath: path(name)) } catch {
+                throw FileError.cannotWrite(path: path(name), reason: "removing an old checkpoint: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,365 @@
+import ASRCore
+import ASRText
+import AudioIO
+import CTC
+import Decoding
+import Features
+import Foundation
+import NN
+
+/// Errors that stop training; each says what to do.
+public enum TrainError: Error, CustomStringConvertible {
+    case noUsableData(String)
+    case diverged(String)
+    case resume(String)
+    /// A perturbation of an utterance failed (its origin and the error).
+    case augmentation(origin: String, reason: String)
+    public var description: String {
+        switch self {
+        case .noUsableData(let s), .diverged(let s), .resume(let s): return s
+        case .augmentation(let o, let r): return "\(o): augmenting this utterance failed: \(r)"
+        }
+    }
+}
+
+/// A loaded utterance: waveform and label ids.
+struct Example {
+    var utt: Utterance
+    var samples: [Float]
+    var labels: [Int]
+    var frames: Int
+}
+
+/// The training loop: length-bucketed seeded batches, augmentation, CTC,
+/// Adam, validation, atomic checkpoints each epoch, exact resume.
+public final class Trainer {
+    public let recipe: Recipe
+    public let recipePath: String
+    public var log: (String) -> Void
+    /// Called with a one-line status during an epoch (a progress bar on a terminal).
+    public var progress: ((String) -> Void)?
+    let expDir: String
+
+    public init(recipe: Recipe, recipePath: String, log: @escaping (String) -> Void) {
+        self.recipe = recipe
+        self.recipePath = recipePath
+        self.log = log
+        expDir = recipe.experimentDir
+    }
+
+    var checkpointDir: String { (expDir as NSString).appendingPathComponent("checkpoints") }
+
+    /// Loads audio of `utts` in parallel; unreadable files are reported and skipped.
+    func loadAudio(_ utts: [Utterance], tokens: TokenTable, name: String) -> [Example] {
+        let rate = recipe.data.sampleRate
+        let pipelineFrames = FrameLayout(recipe.features.frame)
+        let results: [(example: Example?, problem: String?)] = parallelMap(utts.count) { i in
+            let u = utts[i]
+            do {
+                let a = try AudioFile.read(u.audioPath, sampleRate: rate)
+                if a.duration > self.recipe.data.maxDuration {
+                    return (nil, "\(u.origin): \(String(format: "%.1f", a.duration)) s is longer than data.max_duration; skipped")
+                }
+                guard case .success(let ids) = tokens.encode(u.text) else { return (nil, nil) }
+                return (Example(utt: u, samples: a.samples, labels: ids, frames: pipelineFrames.frameCount(sampleCount: a.samples.count)), nil)
+            } catch {
+                return (nil, "\(u.origin): \(error); skipped")
+            }
+        }
+        let problems = results.compactMap(\.problem)
+        for p in problems.prefix(10) { log("warning: \(p)") }
+        if problems.count > 10 { log("warning: … and \(problems.count - 10) more unreadable or too long utterances in \(name)") }
+        return results.compactMap(\.example)
+    }
+
+    /// Feature matrix of one example (augmented when `rng` is given), normalised.
+    /// `others`: the training set, for babble.
+    func features(_ ex: Example, pipeline: FeaturePipeline, rng: inout SeededGenerator?,
+                  speedCache: SpeedPerturbationCache? = nil, index: Int = 0, others: [Example] = []) throws -> Matrix {
+        var samples = ex.samples
+        var warp: Float?
+        if rng != nil {
+            do {
+                samples = try Augmenter.waveform(samples, rate: recipe.data.sampleRate, options: recipe.augment, rng: &rng!,
+                                                 speedCache: speedCache, index: index,
+                                                 babble: others.isEmpty ? nil : (others.count, { others[$0].samples }))
+            } catch {
+                throw TrainError.augmentation(origin: ex.utt.origin, reason: "\(error)")
+            }
+            if recipe.augment.drawsVTLNWarp {
+                let r = recipe.augment.vtlnWarp
+                warp = ((r[0] + (r[1] - r[0]) * rng!.nextUniform()) * 100).rounded() / 100
+            }
+        }
+        var f = pipeline.compute(samples, vtlnWarp: warp)
+        if rng != nil { Augmenter.specAugment(&f, options: recipe.augment.specAugment, rng: &rng!) }
+        return f
+    }
+
+    /// FNV-1a of the resolved recipe without its `decode` section: what training
+    /// depends on. Decoding settings may change between a run and its resume.
+    static func trainingHash(_ recipe: Recipe) throws -> String {
+        var object = try JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as! [String: Any]  // a struct encodes to an object
+        object["decode"] = nil
+        return fnv1a(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+    }
+
+    static func fnv1a(_ bytes: Data) -> String {
+        String(bytes.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 }, radix: 16)
+    }
+
+    /// An experiment started by another version of asr (whose hash covered other
+    /// keys, or whose recipe lacked keys added since): does its recipe.json, read
+    /// by this version (missing keys take their defaults), train the same as `hash`?
+    func startedByAnotherVersion(sameAs hash: String) -> Bool {
+        let path = (expDir as NSString).appendingPathComponent("recipe.json")
+        guard let old = FileManager.default.contents(atPath: path),
+              let oldRecipe = try? StrictJSON.decode(Recipe.self, from: old, source: path) else { return false }
+        return (try? Self.trainingHash(oldRecipe)) == hash
+    }
+
+    /// Runs training (or resumes it). Returns the model folder.
+    @discardableResult
+    public func run(resume: Bool, epochsOverride: Int? = nil) throws -> String {
+        let store = CheckpointStore(directory: checkpointDir)
+        try store.create()
+        let recipeHash = try Self.trainingHash(recipe)
+        let data = try loadData()
+        let tokens = data.tokens, train = data.train
+        let threads = recipe.train.threads > 0 ? recipe.train.threads : ProcessInfo.processInfo.activeProcessorCount
+        Parallelism.maxThreads = threads
+        BLASThreads.set(1)
+
+        var pipeline = FeaturePipeline(recipe.features)
+        let cmvn = recipe.features.cmvn == .global ? try globalCMVN(train, pipeline: pipeline, threads: threads) : nil
+        pipeline.globalStats = cmvn
+
+        let model = AcousticModel(inputSize: pipeline.dimension, outputSize: tokens.count, options: recipe.model)
+        model.parallelDirections = threads > 1
+        let optimizer = Optimizer(parameters: model.parameters, options: recipe.train.optimizer)
+        var state = try restore(resume ? store : nil, model: model, optimizer: optimizer, recipeHash: recipeHash)
+        try AtomicFile.write(try StrictJSON.encode(recipe), to: (expDir as NSString).appendingPathComponent("recipe.json"))
+        try tokens.save((expDir as NSString).appendingPathComponent("tokens.txt"))
+        log("model: \(recipe.model.numLayers)×\(recipe.model.bidirectional ? "Bi" : "")\(recipe.model.cell.rawValue.uppercased()) H=\(recipe.model.hiddenSize), input \(pipeline.dimension)×\(recipe.model.frameStacking), \(model.parameterCount) parameters; \(threads) threads")
+
+        let epochs = epochsOverride ?? recipe.train.epochs
+        let sampler = BatchSampler(seed: recipe.train.seed, batchSize: recipe.train.batchSize)
+        var schedule = recipe.train.schedule
+        if schedule.decay == .cosine && schedule.totalSteps == 0 {
+            schedule.totalSteps = sampler.batchCount(utterances: train.count) * epochs
+        }
+        let devPipeline = pipeline
+        let validator = Validator(tokens: tokens, batchSize: recipe.train.batchSize,
+                                  features: parallelMap(data.dev.count) { i in devPipeline.compute(data.dev[i].samples) },
+                                  labels: data.dev.map(\.labels), references: data.dev.map(\.utt.text))
+        let epochData = EpochData(examples: train, pipeline: pipeline, speedCache: makeSpeedCache(train), sampler: sampler,
+                                  schedule: schedule, step: TrainStep(model: model, optimizer: optimizer, vocabulary: tokens.count,
+                                                                      clipNorm: recipe.train.optimizer.clipNorm),
+                                  epochs: epochs, firstEpoch: state.epoch)
+        let trainingLog = TrainingLog(path: (expDir as NSString).appendingPathComponent("train.jsonl"))
+        let frameSeconds = Double(recipe.features.frame.frameShiftMs) / 1000 * Double(recipe.model.frameStacking)
+
+        for epoch in state.epoch..<max(epochs, state.epoch) {
+            if recipe.train.earlyStopPatience > 0 && state.plateau.epochsSinceBest >= recipe.train.earlyStopPatience {
+                log("early stop: no validation improvement in \(state.plateau.epochsSinceBest) epochs")
+                break
+            }
+            let start = Date()
+            let totals = try trainEpoch(epoch, epochData, state: &state)
+            let v = validator.isEmpty ? nil : try validator.run(model)
+            let seconds = Date().timeIntervalSince(start)
+            // Model selection: WER for spaced scripts, CER where tokens have no space (Mandarin).
+            let devError = tokens.space == nil ? v?.cer : v?.wer
+            let isBest = state.plateau.record(Float(devError ?? v?.loss ?? totals.meanLoss), schedule: schedule)
+            if isBest { state.bestEpoch = epoch + 1 }
+            let entry = EpochLog(epoch: epoch + 1, step: state.step, trainLoss: totals.meanLoss,
+                                 devLoss: v?.loss, devWer: v?.wer, devCer: v?.cer, learningRate: Double(totals.learningRate),
+                                 seconds: seconds, utterancesPerSecond: Double(train.count) / seconds,
+                                 skippedUtterances: totals.skipped, best: isBest)
+            state.history.append(entry)
+            state.epoch = epoch + 1
+            state.dropoutRandomState = model.dropoutState.state
+            try store.save(model: model, optimizer: optimizer, state: state)
+            if isBest || validator.isEmpty {
+                let info = ModelInfo(name: recipe.name, features: recipe.features, cmvn: cmvn, model: recipe.model, inputSize: pipeline.dimension,
+                                     tokens: tokens.tokens, normalize: recipe.tokens.normalize, decode: recipe.decode, frameSeconds: frameSeconds,
+                                     sampleRate: recipe.data.sampleRate, epoch: epoch + 1, devWer: v?.wer, devCer: v?.cer,
+                                     parameters: model.parameterCount)
+                try ModelBundle.save(model: model, info: info, to: expDir)
+            }
+            try trainingLog.write(state.history)
+            try pointLatest()
+            progress?("")
+            log(TrainingLog.summary(entry, epochs: epochs))
+        }
+        log("model: \(expDir) (best epoch \(state.bestEpoch)); exp/latest → \(recipe.name)")
+        return expDir
+    }
+
+    /// The training and validation sets, read and encoded.
+    struct TrainingData {
+        var tokens: TokenTable
+        var train: [Example]
+        var dev: [Example]
+    }
+
+    func loadData() throws -> TrainingData {
+        let norm = recipe.tokens.normalize
+        let trainUtts = try DataSet.load(recipe.data.train, normalize: norm)
+        let devUtts = recipe.data.dev.isEmpty ? [] : try DataSet.load(recipe.data.dev, normalize: norm)
+        let tokens = TokenTable(buildingFrom: trainUtts.map(\.text))
+        try DataSet.checkCharacters(devUtts, tokens: tokens)
+        log("data: \(trainUtts.count) training utterances, \(devUtts.count) validation; \(tokens.count) tokens")
+        let train = loadAudio(trainUtts, tokens: tokens, name: recipe.data.train)
+        let dev = loadAudio(devUtts, tokens: tokens, name: recipe.data.dev)
+        guard !train.isEmpty else { throw TrainError.noUsableData("\(recipe.data.train): no readable training utterances") }
+        let hours = train.reduce(0.0) { $0 + Double($1.samples.count) } / Double(recipe.data.sampleRate) / 3600
+        log(String(format: "audio: %.2f h of training speech loaded", hours))
+        return TrainingData(tokens: tokens, train: train, dev: dev)
+    }
+
+    /// Global CMVN statistics over the unaugmented training features, saved as cmvn.json.
+    func globalCMVN(_ train: [Example], pipeline: FeaturePipeline, threads: Int) throws -> CMVNStats {
+        let partial = parallelMap(threads) { k in
+            var stats = CMVNStats(dimension: pipeline.dimension)
+            var i = k
+            while i < train.count {
+                stats.accumulate(pipeline.computeUnnormalized(train[i].samples))
+                i += threads
+            }
+            return stats
+        }
+        var total = CMVNStats(dimension: pipeline.dimension)
+        for s in partial { total.merge(s) }
+        try total.save(to: (expDir as NSString).appendingPathComponent("cmvn.json"))
+        return total
+    }
+
+    /// A fresh state, or the newest checkpoint's when `store` is given and holds one.
+    func restore(_ store: CheckpointStore?, model: AcousticModel, optimizer: Optimizer, recipeHash: String) throws -> TrainerState {
+        var state = TrainerState()
+        state.recipeHash = recipeHash
+        guard let store else { return state }
+        guard let last = try store.latest() else {
+            log("nothing to resume in \(checkpointDir): starting from scratch")
+            return state
+        }
+        let saved = try store.state(last)
+        guard saved.recipeHash == recipeHash || startedByAnotherVersion(sameAs: recipeHash) else {
+            throw TrainError.resume("\(recipePath): the recipe changed since \(expDir) was started (outside its decode section); resume needs the same recipe (or train under another name)")
+        }
+        try store.restore(last, model: model, optimizer: optimizer)
+        state = saved
+        state.recipeHash = recipeHash
+        var rng = SeededGenerator(seed: 0)
+        rng.state = saved.dropoutRandomState
+        model.dropoutState = rng
+        log("resuming \(expDir) after epoch \(state.epoch) (step \(state.step))")
+        return state
+    }
+
+    /// Speed perturbation: each (utterance, speed) is resampled once, then reused, within a memory budget.
+    func makeSpeedCache(_ train: [Example]) -> SpeedPerturbationCache? {
+        let cache = SpeedPerturbationCache(speeds: recipe.augment.speeds, sampleCounts: train.map(\.samples.count),
+                                           budgetBytes: SpeedPerturbationCache.defaultBudget)
+        if let cache {
+            log(String(format: "augment: speed-perturbed audio kept after first use (up to %.2f GB)", Double(cache.bytes) / 1e9))
+        } else if recipe.augment.speeds.contains(where: { $0 != 1 }) {
+            log("augment: speed-perturbed audio is resampled every epoch (the copies would exceed \(SpeedPerturbationCache.defaultBudget >> 20) MiB)")
+        }
+        return cache
+    }
+
+    /// What every epoch of a run shares.
+    struct EpochData {
+        var examples: [Example]
+        var pipeline: FeaturePipeline
+        var speedCache: SpeedPerturbationCache?
+        var sampler: BatchSampler
+        var schedule: LRSchedule
+        var step: TrainStep
+        var epochs: Int
+        /// The first epoch of this run (0, or the epoch resumed after): skipped utterances are named then.
+        var firstEpoch: Int
+    }
+
+    struct EpochTotals {
+        var lossSum = 0.0, lossCount = 0, skipped = 0
+        var learningRate: Float = 0      // of the last update
+        var meanLoss: Double { lossSum / Double(max(lossCount, 1)) }
+    }
+
+    /// One pass over the training batches; advances `state.step`.
+    func trainEpoch(_ epoch: Int, _ d: EpochData, state: inout TrainerState) throws -> EpochTotals {
+        let train = d.examples
+        let progressLine = EpochProgress(epoch: epoch + 1, epochs: d.epochs, total: train.count, start: Date())
+        var totals = EpochTotals()
+        var badInARow = 0, done = 0
+        for batch in d.sampler.batches(lengths: train.map(\.samples.count), epoch: epoch) {
+            let feats = try batchFeatures(batch, epoch: epoch, d)
+            // Utterances too short for their labels are left out.
+            var members: [Int] = []
+            for (k, i) in batch.enumerated() {
+                if d.step.fits(frames: feats[k].rows, labels: train[i].labels) {
+                    members.append(k)
+                } else {
+                    if epoch == d.firstEpoch {
+                        log("warning: \(train[i].utt.origin): \(d.step.model.outputFrames(feats[k].rows)) output frames cannot emit \(train[i].labels.count) labels; skipped")
+                    }
+                    totals.skipped += 1
+                }
+            }
+            guard !members.isEmpty else { continue }
+            let lr = d.schedule.learningRate(peak: recipe.train.optimizer.learningRate, step: state.step + 1, epoch: epoch,
+                                             plateauScale: state.plateau.scale)
+            switch d.step(features: members.map { feats[$0] }, labels: members.map { train[batch[$0]].labels }, learningRate: lr) {
+            case .rejected(let reason):
+                log("warning: batch of \(members.map { train[batch[$0]].utt.id }.joined(separator: ", ")): \(reason); skipped")
+                continue
+            case .nonFinite(let loss, _):
+                badInARow += 1
+                let ids = members.map { train[batch[$0]].utt.id }.joined(separator: ", ")
+                let what = loss.isFinite ? "non-finite gradient (loss \(loss))" : "non-finite loss (\(loss))"
+                log("warning: \(what) in batch with \(ids); batch skipped")
+                if badInARow >= recipe.train.maxBadBatches {
+                    throw TrainError.diverged("training diverged: \(badInARow) batches in a row with a NaN/inf loss or gradient (last: \(ids)); lower train.optimizer.learning_rate or check the data")
+                }
+                continue
+            case .updated(let loss):
+                badInARow = 0
+                state.step += 1
+                totals.learningRate = lr
+                totals.lossSum += Double(loss) * Double(members.count)
+                totals.lossCount += members.count
+            }
+            done += batch.count
+            progress?(progressLine.line(done: done, meanLoss: totals.meanLoss))
+        }
+        return totals
+    }
+
+    /// Features of one batch (augmented), in parallel, seeded per (epoch, utterance);
+    /// the first failure in batch order is thrown.
+    func batchFeatures(_ batch: [Int], epoch: Int, _ d: EpochData) throws -> [Matrix] {
+        let computed: [Result<Matrix, TrainError>] = parallelMap(batch.count) { k in
+            var rng: SeededGenerator? = SeededGenerator(seed: self.recipe.train.seed, UInt64(epoch + 1), UInt64(batch[k]))
+            do {
+                return .success(try self.features(d.examples[batch[k]], pipeline: d.pipeline, rng: &rng,
+                                                  speedCache: d.speedCache, index: batch[k], others: d.examples))
+            } catch {
+                return .failure(error as? TrainError ?? .augmentation(origin: d.examples[batch[k]].utt.origin, reason: "\(error)"))
+            }
+        }
+        return try computed.map { try $0.get() }
+    }
+
+    /// `<output.dir>/latest` → this experiment (a relative symlink, replaced atomically).
+    func pointLatest() throws {
+        let link = (recipe.output.dir as NSString).appendingPathComponent("latest")
+        let tmp = link + ".\(getpid()).tmp"
+        unlink(tmp)
+        guard symlink(recipe.name, tmp) == 0, rename(tmp, link) == 0 else {
+            throw FileError.cannotWrite(path: link, reason: String(cString: strerror(errno)))
+        }
+    }
+}

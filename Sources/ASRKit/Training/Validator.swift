@@ -1,0 +1,66 @@
+import ASRCore
+import ASRText
+import CTC
+import Decoding
+import NN
+
+/// Scores a model on a held-out set: CTC loss per label, and WER/CER of greedy
+/// decoding, in length-sorted batches. The features are computed once, unaugmented.
+public struct Validator {
+    public struct Result: Equatable, Sendable {
+        /// Mean over utterances of CTC loss divided by the label count.
+        public var loss: Double
+        public var wer: Double
+        public var cer: Double
+    }
+
+    public let tokens: TokenTable
+    public let batchSize: Int
+    /// Per utterance: features, label ids, reference text.
+    let features: [Matrix]
+    let labels: [[Int]]
+    let references: [String]
+
+    public init(tokens: TokenTable, batchSize: Int, features: [Matrix], labels: [[Int]], references: [String]) {
+        precondition(features.count == labels.count && labels.count == references.count)
+        self.tokens = tokens
+        self.batchSize = max(batchSize, 1)
+        self.features = features
+        self.labels = labels
+        self.references = references
+    }
+
+    public var isEmpty: Bool { features.isEmpty }
+
+    /// Throws only on a CTC shape or label error (a bug, never the data:
+    /// utterances too short for their labels count as zero loss).
+    public func run(_ model: AcousticModel) throws -> Result {
+        var words = ErrorCounts(), chars = ErrorCounts()
+        var lossSum = 0.0, count = 0
+        let greedy = GreedyDecoder()
+        let order = features.indices.sorted { features[$0].rows < features[$1].rows }
+        var i = 0
+        while i < order.count {
+            let members = Array(order[i..<min(order.count, i + batchSize)])
+            i += batchSize
+            let B = members.count
+            guard members.contains(where: { features[$0].rows > 0 }) else { continue }
+            let y = model.forward(timeMajorBatch(members.map { features[$0] }), training: false)
+            let r = try ctcLoss(logits: y.data.storage, frames: y.frames, batch: B, vocabulary: tokens.count, inputLengths: y.lengths,
+                                targets: members.map { labels[$0] }, options: CTCOptions(reduction: .none, zeroInfinity: true))
+            for (b, k) in members.enumerated() where r.losses[b] > 0 || !labels[k].isEmpty {
+                lossSum += Double(r.losses[b]) / Double(max(labels[k].count, 1))
+                count += 1
+            }
+            let lp = logSoftmaxRows(y.data)
+            for (b, k) in members.enumerated() {
+                var m = Matrix(rows: y.lengths[b], cols: tokens.count)
+                for t in 0..<y.lengths[b] { for v in 0..<tokens.count { m[t, v] = lp[t * B + b, v] } }
+                let hyp = tokens.decode(greedy.decode(m)[0].tokens)
+                words.add(align(ASRText.words(references[k]), ASRText.words(hyp)))
+                chars.add(align(characters(references[k]), characters(hyp)))
+            }
+        }
+        return Result(loss: lossSum / Double(max(count, 1)), wer: words.errorRate, cer: chars.errorRate)
+    }
+}
