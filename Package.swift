@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], exclude: ["Fixtures"], swiftSettings: optimized),
-        .testTarget(name: "ASRKitTests", dependencies: ["ASRKit", "ASRText", "ASRCore", "Decoding", "Features", "AudioIO", "_TestSupport"]),
+        .testTarget(name: "ASRKitTests", dependencies: ["ASRKit", "ASRText", "ASRCore", "Decoding", "Features", "AudioIO", "NN", "_TestSupport"]),
         .testTarget(name: "ASRTextTests", dependencies: ["ASRText", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "CLITests", dependencies: ["asr", "ASRCore", "_TestSupport"]),

@@ -33,14 +33,6 @@ public enum TestPaths {
     }
 }
 
-/// Largest |a − b| over two equally long arrays.
-public func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "length mismatch \(a.count) vs \(b.count)")
-    var m: Float = 0
-    for i in 0..<a.count { m = max(m, abs(a[i] - b[i])) }
-    return m
-}
-
 /// Runs the built `asr` binary, as a user would.
 public enum CLI {
     /// The folder holding the test bundle and the `asr` executable.
@@ -222,4 +214,34 @@ extension TestPaths {
         try! text.write(toFile: p, atomically: true, encoding: .utf8)
         return p
     }
+}
+
+/// How far `actual` is from `expected` under a tolerance |a − e| ≤ abs + rel·|e|,
+/// element by element; `#expect(c.passes, "\(c)")` names the worst element.
+/// (A value, not an assertion: this target does not link the test framework.)
+public struct Closeness: CustomStringConvertible {
+    public let passes: Bool
+    public let worstIndex: Int
+    public let actual: Double, expected: Double
+    public let absTolerance: Double, relTolerance: Double
+    public var description: String {
+        passes ? "close" : "element \(worstIndex): \(actual) vs expected \(expected) (|diff| \(Swift.abs(actual - expected)) > \(absTolerance) + \(relTolerance)·|expected|)"
+    }
+}
+
+public func closeness<T: BinaryFloatingPoint>(_ actual: [T], _ expected: [T], abs: Double = 0, rel: Double = 0) -> Closeness {
+    precondition(actual.count == expected.count, "length mismatch \(actual.count) vs \(expected.count)")
+    var worst = 0, worstExcess = -Double.infinity
+    for i in actual.indices {
+        let a = Double(actual[i]), e = Double(expected[i])
+        let excess = a == e ? -Double.infinity : (Swift.abs(a - e) - (abs + rel * Swift.abs(e)))
+        if excess > worstExcess || excess.isNaN { worst = i; worstExcess = excess.isNaN ? .infinity : excess }
+    }
+    let ok = actual.isEmpty || !(worstExcess > 0)
+    return Closeness(passes: ok, worstIndex: worst, actual: actual.isEmpty ? 0 : Double(actual[worst]),
+                     expected: expected.isEmpty ? 0 : Double(expected[worst]), absTolerance: abs, relTolerance: rel)
+}
+
+public func closeness<T: BinaryFloatingPoint>(_ actual: T, _ expected: T, abs: Double = 0, rel: Double = 0) -> Closeness {
+    closeness([actual], [expected], abs: abs, rel: rel)
 }

@@ -197,3 +197,18 @@ import _TestSupport
         }
     }
 }
+
+/// The shared tolerance check of the numerical tests (_TestSupport.closeness).
+@Suite struct ClosenessTests {
+    @Test func tolerancesAndNaN() {
+        #expect(closeness([1, 2, 3] as [Float], [1, 2.0005, 3], abs: 1e-3).passes)
+        #expect(!closeness([1, 2, 3] as [Float], [1, 2.01, 3], abs: 1e-3).passes)
+        #expect(closeness([100, 200] as [Double], [100.05, 200.1], rel: 1e-3).passes)
+        #expect(!closeness([100, 200] as [Double], [100.5, 200], rel: 1e-3).passes)
+        let c = closeness([1, .nan, 3] as [Float], [1, 2, 3], abs: 1)
+        #expect(!c.passes && c.worstIndex == 1)
+        #expect(closeness([Float.infinity], [Float.infinity]).passes)
+        #expect(!closeness([Float.infinity], [-Float.infinity], abs: 1).passes)
+        #expect(closeness([] as [Float], []).passes)
+    }
+}

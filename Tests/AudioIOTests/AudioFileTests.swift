@@ -60,7 +60,7 @@ func rms(_ x: ArraySlice<Float>) -> Float {
         #expect(y.sampleRate == 16000)
         #expect(y.samples.count == x.count)
         // max |x − y| ≤ one quantisation step of the encoding (8-bit WAV is unsigned: a full step).
-        #expect(maxAbsDiff(x, y.samples) <= tolerance + 1e-7)
+        #expect(closeness(y.samples, x, abs: Double(tolerance) + 1e-7).passes)
     }
 
     @Test func oggVorbisRoundTrip() throws {
@@ -86,7 +86,7 @@ func rms(_ x: ArraySlice<Float>) -> Float {
         #expect(try AudioFile.info(path).channels == 2)
         let y = try AudioFile.read(path)
         let expected = (0..<left.count).map { (left[$0] + right[$0]) / 2 }
-        #expect(maxAbsDiff(y.samples, expected) <= 1e-7)  // float WAV: exact up to the halving
+        #expect(closeness(y.samples, expected, abs: 1e-7).passes)  // float WAV: exact up to the halving
     }
 
     @Test func sixChannelsDownmix() throws {

@@ -134,9 +134,9 @@ import _TestSupport
     @Test func kaldiScales() {
         let s = deltaScales(order: 2, window: 2)
         #expect(s[0] == [1])
-        #expect(maxAbsDiff(s[1], [-0.2, -0.1, 0, 0.1, 0.2]) < 1e-7)
+        #expect(closeness(s[1], [-0.2, -0.1, 0, 0.1, 0.2], abs: 1e-7).passes)
         // Kaldi's delta-delta filter: [4, 4, 1, −4, −10, −4, 1, 4, 4] / 100.
-        #expect(maxAbsDiff(s[2], [0.04, 0.04, 0.01, -0.04, -0.1, -0.04, 0.01, 0.04, 0.04]) < 1e-7)
+        #expect(closeness(s[2], [0.04, 0.04, 0.01, -0.04, -0.1, -0.04, 0.01, 0.04, 0.04], abs: 1e-7).passes)
     }
 
     /// First-order deltas against the regression formula written out, with edge
@@ -270,7 +270,7 @@ import _TestSupport
         for i in 0..<nx { for j in 0..<nh { direct[i + j] += x[i] * h[j] } }
         let fast = convolve(x, h)
         #expect(fast.count == direct.count)
-        #expect(maxAbsDiff(fast, direct) <= 1e-4)
+        #expect(closeness(fast, direct, abs: 1e-4).passes)
         #expect(convolve([], h).isEmpty)
     }
 }

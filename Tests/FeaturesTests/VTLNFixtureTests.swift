@@ -52,7 +52,7 @@ struct VTLNCase: Decodable, CustomStringConvertible, Sendable {
                                  vtlnWarp: o.vtlnWarp, vtlnLow: o.mel.vtlnLow, vtlnHigh: o.mel.vtlnHigh)
         let dense = denseFilterbank(bank, fftSize: c.fft_size).map { Array($0.prefix(c.fft_size / 2)) }
         #expect(ref.rows == dense.count && ref.cols == c.fft_size / 2)
-        #expect(maxAbsDiff(dense.flatMap { $0 }, ref.storage) <= 1e-4, "\(c.name)")
+        #expect(closeness(dense.flatMap { $0 }, ref.storage, abs: 1e-4).passes, "\(c.name)")
     }
 
     /// Fbank with the warp in the options, and with the warp given per call
@@ -65,7 +65,7 @@ struct VTLNCase: Decodable, CustomStringConvertible, Sendable {
         let ref = try NPY.read(Fixtures.path(c.npy))
         let ours = FbankExtractor(c.fbankOptions).compute(audio.samples)
         #expect(ours.rows == c.frames && ours.cols == ref.cols)
-        #expect(maxAbsDiff(ours.storage, ref.storage) <= 1e-3, "\(c.name)")
+        #expect(closeness(ours.storage, ref.storage, abs: 1e-3).passes, "\(c.name)")
         var unwarped = c.fbankOptions
         unwarped.vtlnWarp = 1
         let perCall = FbankExtractor(unwarped).compute(audio.samples, vtlnWarp: c.opts.vtln_warp)

@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+import ASRCore
+import ASRText
+import NN
+@testable import ASRKit
+import _TestSupport
+
+/// The trainer's parts, each on its own (Sources/ASRKit/Training/).
+@Suite struct BatchSamplerTests {
+    let lengths = (0..<103).map { ($0 * 7919) % 211 }   // unsorted, with repeats
+
+    @Test func everyUtteranceOnceInBucketsOfBatchSize() {
+        let s = BatchSampler(seed: 5, batchSize: 8)
+        let batches = s.globalBatches(lengths: lengths, epoch: 0)
+        #expect(batches.count == s.batchCount(utterances: lengths.count))
+        #expect(batches.flatMap { $0 }.sorted() == Array(lengths.indices))
+        #expect(batches.filter { $0.count != 8 }.count == 1)     // 103 = 12·8 + 7
+        // Buckets: batches do not overlap in length (sorted, then cut).
+        let ranges = batches.map { b in (b.map { lengths[$0] }.min()!, b.map { lengths[$0] }.max()!) }.sorted { $0.0 < $1.0 }
+        for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.1 <= b.0) }
+    }
+
+    @Test func orderIsSeededByEpoch() {
+        let s = BatchSampler(seed: 5, batchSize: 8)
+        #expect(s.globalBatches(lengths: lengths, epoch: 3) == s.globalBatches(lengths: lengths, epoch: 3))
+        #expect(s.globalBatches(lengths: lengths, epoch: 3) != s.globalBatches(lengths: lengths, epoch: 4))
+        #expect(s.globalBatches(lengths: lengths, epoch: 3) != BatchSampler(seed: 6, batchSize: 8).globalBatches(lengths: lengths, epoch: 3))
+    }
+
+    @Test func shardsPartitionEveryGlobalBatch() {
+        for n in [1, 2, 3, 8, 9] {
+            let whole = BatchSampler(seed: 1, batchSize: 8).globalBatches(lengths: lengths, epoch: 2)
+            let parts = (0..<n).map { BatchSampler(seed: 1, batchSize: 8, shard: .init(index: $0, count: n)).batches(lengths: lengths, epoch: 2) }
+            for (j, batch) in whole.enumerated() {
+                let pieces = parts.map { $0[j] }
+                #expect(pieces.flatMap { $0 } == batch, "shards of \(n) concatenate to the global batch")
+                let sizes = pieces.map(\.count)
+                #expect(sizes.max()! - sizes.min()! <= 1)
+            }
+        }
+    }
+}
+
+/// A small model and utterances of random features for the step and the validator.
+private struct Tiny {
+    static let vocabulary = 4, dim = 5
+    let model: AcousticModel
+    let optimizer: Optimizer
+    var features: [Matrix] = []
+    var labels: [[Int]] = []
+
+    init(seed: UInt64 = 3) {
+        var m = ModelOptions()
+        m.hiddenSize = 8; m.numLayers = 1; m.dropout = 0; m.seed = seed
+        model = AcousticModel(inputSize: Self.dim, outputSize: Self.vocabulary, options: m)
+        var o = OptimizerOptions()
+        o.learningRate = 0.01
+        optimizer = Optimizer(parameters: model.parameters, options: o)
+        var rng = SeededGenerator(seed: seed)
+        for u in 0..<6 {
+            let T = 12 + 3 * u
+            var f = Matrix(rows: T, cols: Self.dim)
+            for t in 0..<T { for d in 0..<Self.dim { f[t, d] = rng.nextUniform() * 2 - 1 } }
+            features.append(f)
+            labels.append((0..<(1 + u % 3)).map { 1 + ($0 + u) % (Self.vocabulary - 1) })
+        }
+    }
+
+    var weights: [[Float]] { model.parameters.map(\.value) }
+}
+
+@Suite struct TrainStepTests {
+    @Test func lossFallsOverStepsOnOneBatch() {
+        let t = Tiny()
+        let step = TrainStep(model: t.model, optimizer: t.optimizer, vocabulary: Tiny.vocabulary, clipNorm: 5)
+        var losses: [Float] = []
+        for _ in 0..<30 {
+            guard case .updated(let loss) = step(features: t.features, labels: t.labels, learningRate: 0.01) else {
+                Issue.record("step did not update"); return
+            }
+            losses.append(loss)
+        }
+        #expect(losses.last! < 0.8 * losses.first!, "\(losses.first!) → \(losses.last!)")
+    }
+
+    @Test func nonFiniteInputLeavesWeightsUntouched() {
+        var t = Tiny()
+        t.features[2][4, 1] = .nan
+        let before = t.weights
+        let step = TrainStep(model: t.model, optimizer: t.optimizer, vocabulary: Tiny.vocabulary, clipNorm: 5)
+        let outcome = step(features: t.features, labels: t.labels, learningRate: 0.01)
+        guard case .nonFinite = outcome else { Issue.record("expected nonFinite, got \(outcome)"); return }
+        #expect(t.weights == before)
+    }
+
+    @Test func rejectedLabelsLeaveWeightsUntouched() {
+        var t = Tiny()
+        t.labels[0] = [Tiny.vocabulary + 3]
+        let before = t.weights
+        let step = TrainStep(model: t.model, optimizer: t.optimizer, vocabulary: Tiny.vocabulary, clipNorm: 5)
+        guard case .rejected(let reason) = step(features: t.features, labels: t.labels, learningRate: 0.01) else {
+            Issue.record("expected rejected"); return
+        }
+        #expect(reason.contains("label"))
+        #expect(t.weights == before)
+    }
+
+    @Test func fitsCountsRepeatsAndStacking() {
+        var m = ModelOptions()
+        m.hiddenSize = 4; m.numLayers = 1; m.frameStacking = 3
+        let model = AcousticModel(inputSize: 2, outputSize: 3, options: m)
+        let step = TrainStep(model: model, optimizer: Optimizer(parameters: model.parameters, options: OptimizerOptions()), vocabulary: 3, clipNorm: 0)
+        #expect(step.fits(frames: 9, labels: [1, 2, 1]))          // 3 output frames, 3 labels
+        #expect(!step.fits(frames: 9, labels: [1, 1, 2]))         // a repeat needs a blank: 4
+        #expect(step.fits(frames: 10, labels: [1, 1, 2]))         // 4 output frames
+        #expect(!step.fits(frames: 0, labels: []))
+    }
+}
+
+@Suite struct ValidatorTests {
+    @Test func batchingDoesNotChangeTheScores() throws {
+        let t = Tiny()
+        let tokens = TokenTable(buildingFrom: ["abc"])
+        #expect(tokens.count == Tiny.vocabulary)
+        let refs = t.labels.map { tokens.decode($0) }
+        let one = try Validator(tokens: tokens, batchSize: 1, features: t.features, labels: t.labels, references: refs).run(t.model)
+        let four = try Validator(tokens: tokens, batchSize: 4, features: t.features, labels: t.labels, references: refs).run(t.model)
+        // Padding only; the BiLSTM masks padded frames, so up to float rounding (1e-5 relative).
+        #expect(closeness(four.loss, one.loss, rel: 1e-5).passes)
+        #expect(one.wer == four.wer && one.cer == four.cer)
+        #expect(one.loss > 0 && one.cer > 0)
+    }
+
+    @Test func perfectHypothesesScoreZero() throws {
+        // A model trained to fit the set: greedy output equals the references.
+        let t = Tiny()
+        let step = TrainStep(model: t.model, optimizer: t.optimizer, vocabulary: Tiny.vocabulary, clipNorm: 5)
+        for _ in 0..<400 { _ = step(features: t.features, labels: t.labels, learningRate: 0.02) }
+        let tokens = TokenTable(buildingFrom: ["abc"])
+        let refs = t.labels.map { tokens.decode($0) }
+        let v = try Validator(tokens: tokens, batchSize: 3, features: t.features, labels: t.labels, references: refs).run(t.model)
+        #expect(v.cer == 0 && v.wer == 0, "\(v)")
+        #expect(v.loss < 0.5)
+    }
+}
+
+@Suite struct CheckpointStoreTests {
+    @Test func savesAtomicallyPointsLastAndKeepsTwo() throws {
+        let dir = TestPaths.temporaryDirectory("ckpt").appendingPathComponent("checkpoints").path
+        let store = CheckpointStore(directory: dir)
+        try store.create()
+        #expect(try store.latest() == nil)
+        let t = Tiny()
+        var state = TrainerState()
+        for e in 1...4 {
+            state.epoch = e
+            state.step = 10 * e
+            state.recipeHash = "h"
+            try store.save(model: t.model, optimizer: t.optimizer, state: state)
+        }
+        #expect(try store.latest() == "epoch-4")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("epoch-") }.sorted()
+        #expect(left == ["epoch-3", "epoch-4"])
+        #expect(try store.state("epoch-4") == state)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/epoch-4").filter { $0.hasPrefix(".") }.isEmpty, "no temp files left")
+        // Restore into a differently initialised model: same weights as saved.
+        let other = Tiny(seed: 9)
+        #expect(other.weights != t.weights)
+        try store.restore("epoch-4", model: other.model, optimizer: other.optimizer)
+        #expect(other.weights == t.weights)
+    }
+
+    @Test func missingStateNamesTheFile() throws {
+        let dir = TestPaths.temporaryDirectory("ckpt-missing").path
+        let store = CheckpointStore(directory: dir)
+        try store.create()
+        #expect(throws: FileError.notFound(path: dir + "/epoch-7/trainer.json")) { try store.state("epoch-7") }
+    }
+}
+
+@Suite struct TrainingLogTests {
+    let entry = EpochLog(epoch: 2, step: 40, trainLoss: 0.88567, devLoss: 0.5, devWer: 0.474, devCer: 0.1729, learningRate: 1e-4,
+                         seconds: 27.2, utterancesPerSecond: 242.4, skippedUtterances: 0, best: true)
+
+    @Test func jsonLinesRoundTrip() throws {
+        let path = TestPaths.temporaryDirectory("log").appendingPathComponent("train.jsonl").path
+        var second = entry
+        second.epoch = 3; second.devLoss = nil; second.best = false
+        try TrainingLog(path: path).write([entry, second])
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].contains("\"train_loss\":0.88567"))
+        let dec = JSONDecoder()
+        dec.keyDecodingStrategy = .convertFromSnakeCase
+        #expect(try dec.decode(EpochLog.self, from: Data(lines[1].utf8)) == second)
+    }
+
+    @Test func summaryAndProgressLines() {
+        #expect(TrainingLog.summary(entry, epochs: 10)
+                == "epoch 2/10  loss 0.8857  dev loss 0.5000  dev WER 47.40%  CER 17.29%  lr 1.00e-04  27 s (242 utt/s)  *best")
+        let start = Date(timeIntervalSince1970: 0)
+        let p = EpochProgress(epoch: 1, epochs: 4, total: 100, start: start)
+        #expect(p.line(done: 25, meanLoss: 1.5, now: Date(timeIntervalSince1970: 10))
+                == "epoch 1/4 [======>                 ]  25%    2.5 utt/s  loss 1.500  ETA 0:30")
+    }
+}
