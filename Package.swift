@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "asr",
             dependencies: [
-                "ASRCore", "AudioIO", "Features", "CTC", "Decoding", "ASRText", "ASRKit", "NN", "Plot",
+                "ASRCore", "AudioIO", "Features", "Decoding", "ASRText", "ASRKit", "NN", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

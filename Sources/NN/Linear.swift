@@ -51,24 +51,6 @@ public final class Linear: ParameterContainer {
     }
 }
 
-/// Row-wise log-softmax `[N, V]`.
-public func logSoftmaxRows(_ x: Matrix) -> Matrix {
-    var y = x
-    let V = x.cols
-    y.storage.withUnsafeMutableBufferPointer { p in
-        for r in 0..<x.rows {
-            let row = p.baseAddress! + r * V
-            var m = -Float.infinity
-            for v in 0..<V { m = max(m, row[v]) }
-            var s: Float = 0
-            for v in 0..<V { s += expf(row[v] - m) }
-            let lse = m + logf(s)
-            for v in 0..<V { row[v] -= lse }
-        }
-    }
-    return y
-}
-
 /// Backward of row-wise log-softmax: dx = dy − softmax(x)·Σdy, given y = logSoftmax(x).
 public func logSoftmaxRowsBackward(output y: Matrix, gradient dy: Matrix) -> Matrix {
     var dx = dy

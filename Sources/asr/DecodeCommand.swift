@@ -1,7 +1,6 @@
 import ArgumentParser
 import ASRCore
 import ASRText
-import CTC
 import Decoding
 import Foundation
 
@@ -77,11 +76,7 @@ struct DecodeCommand: ParsableCommand {
             break
         }
         for t in 0..<x.rows {
-            var m = -Float.infinity
-            for v in 0..<x.cols { m = max(m, x[t, v]) }
-            var s: Float = 0
-            for v in 0..<x.cols { s += expf(x[t, v] - m) }
-            let lse = m + logf(s)
+            let lse = logSumExp(Array(x.storage[t * x.cols..<(t + 1) * x.cols]))
             guard lse.isFinite, abs(lse) < 1e-2 else {
                 throw FileError.malformed(
                     path: posteriors,
