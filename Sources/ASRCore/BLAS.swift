@@ -11,7 +11,7 @@ public enum Transpose: Sendable {
 /// `cblas_sgemm`. op(A) is `[m, k]`, op(B) is `[k, n]`, C is `[m, n]`;
 /// `lda`, `ldb`, `ldc` are the row strides of A, B, C as stored.
 @inline(__always)
-public func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+package func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                  alpha: Float = 1, _ a: UnsafePointer<Float>, lda: Int,
                  _ b: UnsafePointer<Float>, ldb: Int,
                  beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -44,7 +44,7 @@ public func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: In
 /// cut into such pieces: n for op(B) = Bᵀ, k (partial sums accumulated in C)
 /// otherwise. `asr-bench stepgemm` on a Xeon (B = 16, H = 256): 257–304 → 155–168 µs
 /// forward, 196–242 → 137–143 µs backward. Elsewhere, or with `ASR_SMALL_GEMM=0`, one call.
-public func stepGEMM(_ transB: Transpose, m: Int, n: Int, k: Int,
+package func stepGEMM(_ transB: Transpose, m: Int, n: Int, k: Int,
                      _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int, cut: Bool = StepGEMM.cut) {
     let piece = StepGEMM.piece

@@ -55,7 +55,7 @@ public func tanh8(_ x: SIMD8<Float>) -> SIMD8<Float> {
 
 /// y[i] = f(x[i]) with an 8-lane kernel (y may alias x); the tail is padded.
 @inline(__always)
-public func vmap(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int,
+package func vmap(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int,
                  _ f: (SIMD8<Float>) -> SIMD8<Float>) {
     var i = 0
     while i + 8 <= n {
@@ -72,24 +72,24 @@ public func vmap(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, co
 }
 
 /// y[i] = e^x[i] (y may alias x).
-public func vexp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) { vmap(x, y, count: n, exp8) }
+package func vexp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) { vmap(x, y, count: n, exp8) }
 
 /// Applies an 8-lane kernel over `n` values in place.
 @inline(__always)
-public func vapply(_ x: UnsafeMutablePointer<Float>, count n: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+package func vapply(_ x: UnsafeMutablePointer<Float>, count n: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) {
     vmap(x, x, count: n, f)
 }
 
 /// In-place logistic sigmoid.
-public func vsigmoid(_ x: UnsafeMutablePointer<Float>, count n: Int) { vapply(x, count: n, sigmoid8) }
+package func vsigmoid(_ x: UnsafeMutablePointer<Float>, count n: Int) { vapply(x, count: n, sigmoid8) }
 /// In-place tanh.
-public func vtanh(_ x: UnsafeMutablePointer<Float>, count n: Int) { vapply(x, count: n, tanh8) }
+package func vtanh(_ x: UnsafeMutablePointer<Float>, count n: Int) { vapply(x, count: n, tanh8) }
 
 /// Index of the largest of `n` values, the first one on ties — as the scalar loop
 /// `for v in 1..<n where x[v] > x[best]` (NaNs are never chosen unless `x[0]` is one).
 /// Two 8-lane maxima with the block offset of each lane's winner: 2× the scalar
 /// loop on 4,000 values in cache (greedy CTC decoding over large vocabularies).
-public func argmax(_ x: UnsafePointer<Float>, count n: Int) -> Int {
+package func argmax(_ x: UnsafePointer<Float>, count n: Int) -> Int {
     precondition(n > 0, "argmax of nothing")
     func scalar() -> Int {
         var best = 0

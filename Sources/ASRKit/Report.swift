@@ -73,8 +73,17 @@ public struct ExperimentReport {
         } else if evalPath != nil {
             throw ReportError.missing(path: evalFile, hint: "write one with `asr eval --manifest TEST.jsonl --report \(path("eval.txt"))`")
         }
-        let recipeText = (try? String(contentsOfFile: path("recipe.json"), encoding: .utf8)) ?? ""
-        let recipe = try? ModelBundle.decoder().decode(Recipe.self, from: Data(recipeText.utf8))
+        // recipe.json is optional (a model copied without it); a present but unreadable one is an error.
+        let recipeFile = path("recipe.json")
+        var recipeText = "", recipe: Recipe?
+        if FileManager.default.fileExists(atPath: recipeFile) {
+            do {
+                recipeText = try String(contentsOfFile: recipeFile, encoding: .utf8)
+                recipe = try ModelBundle.decoder().decode(Recipe.self, from: Data(recipeText.utf8))
+            } catch {
+                throw ReportError.badFile(path: recipeFile, reason: "expected the recipe `asr train` writes beside the model: \(error)")
+            }
+        }
 
         var h = HTMLPage(title: "asr report: \(bundle.info.name)")
         h.heading(1, "\(bundle.info.name): training and evaluation report")

@@ -89,7 +89,8 @@ public func align<T: Hashable>(_ ref: [T], _ hyp: [T], workspace: AlignmentWorks
 
 /// Aligns two sequences of unit ids. With `recordSteps` false only the counts are
 /// filled in (the same counts: the traceback is the same, it just records nothing).
-public func alignIDs(_ ref: UnsafeBufferPointer<Int32>, _ hyp: UnsafeBufferPointer<Int32>,
+@usableFromInline
+package func alignIDs(_ ref: UnsafeBufferPointer<Int32>, _ hyp: UnsafeBufferPointer<Int32>,
                      workspace ws: AlignmentWorkspace, recordSteps: Bool) -> Alignment {
     let N = ref.count, M = hyp.count
     // Common prefix and suffix are matched outright (as rapidfuzz does before its DP).

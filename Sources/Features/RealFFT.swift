@@ -83,7 +83,7 @@ public final class RealFFT {
     public let size: Int
     private let plan: OpaquePointer
     /// Input: N real samples.
-    public let input: UnsafeMutablePointer<Float>
+    package let input: UnsafeMutablePointer<Float>
     private let output: UnsafeMutablePointer<fftwf_complex>
 
     public init(size: Int) {
@@ -102,7 +102,7 @@ public final class RealFFT {
 
     /// Power spectrum `|X[k]|²`, k = 0 … N/2, of the current `input`, written
     /// to `power` (N/2 + 1 values). `input` is left unchanged.
-    public func powerSpectrum(into power: UnsafeMutablePointer<Float>) {
+    package func powerSpectrum(into power: UnsafeMutablePointer<Float>) {
         fftwf_execute_dft_r2c(plan, input, output)
         let bins = size / 2 + 1
         output.withMemoryRebound(to: Float.self, capacity: 2 * bins) { c in

@@ -107,6 +107,13 @@ import _TestSupport
         let bad = try CLI.run(["report", exp.path, "--out", out])
         try good.write(to: log, atomically: true, encoding: .utf8)
         #expect(bad.status != 0 && bad.stderr.contains("train.jsonl:4:"), "\(bad.stderr)")
+        // A damaged recipe.json is named too (once it was silently left out of the report).
+        let recipeFile = exp.appendingPathComponent("recipe.json")
+        let recipeText = try String(contentsOf: recipeFile, encoding: .utf8)
+        try "{\"model\": [1, 2]}".write(to: recipeFile, atomically: true, encoding: .utf8)
+        let badRecipe = try CLI.run(["report", exp.path, "--out", out])
+        try recipeText.write(to: recipeFile, atomically: true, encoding: .utf8)
+        #expect(badRecipe.status != 0 && badRecipe.stderr.contains("recipe.json"), "\(badRecipe.stderr)")
         let none = try CLI.run(["report", dir.path])
         #expect(none.status != 0 && none.stderr.contains("model.json"), "\(none.stderr)")
     }
