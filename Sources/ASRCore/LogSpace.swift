@@ -46,8 +46,8 @@ package func logSoftmaxInPlace(_ x: UnsafeMutablePointer<Float>, count n: Int) -
     return lse
 }
 
-/// log Σ exp of `values`.
-public func logSumExp(_ values: [Float]) -> Float {
+/// log Σ exp of `values` (−∞ for none).
+public func logSumExp(_ values: ArraySlice<Float>) -> Float {
     values.withUnsafeBufferPointer { p in p.isEmpty ? -.infinity : logSumExp(p.baseAddress!, count: p.count) }
 }
 

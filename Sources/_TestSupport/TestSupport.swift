@@ -237,8 +237,7 @@ public func closeness<T: BinaryFloatingPoint>(_ actual: [T], _ expected: [T], ab
         let excess = a == e ? -Double.infinity : (Swift.abs(a - e) - (abs + rel * Swift.abs(e)))
         if excess > worstExcess || excess.isNaN { worst = i; worstExcess = excess.isNaN ? .infinity : excess }
     }
-    let ok = actual.isEmpty || !(worstExcess > 0)
-    return Closeness(passes: ok, worstIndex: worst, actual: actual.isEmpty ? 0 : Double(actual[worst]),
+    return Closeness(passes: !(worstExcess > 0), worstIndex: worst, actual: actual.isEmpty ? 0 : Double(actual[worst]),
                      expected: expected.isEmpty ? 0 : Double(expected[worst]), absTolerance: abs, relTolerance: rel)
 }
 

@@ -76,7 +76,7 @@ struct DecodeCommand: ParsableCommand {
             break
         }
         for t in 0..<x.rows {
-            let lse = logSumExp(Array(x.storage[t * x.cols..<(t + 1) * x.cols]))
+            let lse = logSumExp(x.storage[t * x.cols..<(t + 1) * x.cols])
             guard lse.isFinite, abs(lse) < 1e-2 else {
                 throw FileError.malformed(
                     path: posteriors,

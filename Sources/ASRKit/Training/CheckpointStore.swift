@@ -19,7 +19,8 @@ struct TrainerState: Codable, Equatable {
 /// after all three are written), and the newest `keep` folders kept.
 struct CheckpointStore {
     let directory: String
-    var keep = 2
+    /// Checkpoint folders kept (the newest).
+    let keep: Int
 
     init(directory: String, keep: Int = 2) {
         self.directory = directory
@@ -75,7 +76,10 @@ struct CheckpointStore {
     /// Removes `epoch-N` folders with N < `epoch`.
     func prune(before epoch: Int) throws {
         let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return }  // nothing saved yet
+        let names: [String]
+        do { names = try fm.contentsOfDirectory(atPath: directory) } catch {
+            throw FileError.cannotRead(path: directory, reason: "\(error)")
+        }
         for name in names where name.hasPrefix("epoch-") {
             guard let n = Int(name.dropFirst("epoch-".count)), n < epoch else { continue }
             do { try fm.removeItem(atPath: path(name)) } catch {

@@ -24,8 +24,8 @@ public struct TrainStep {
         case updated(loss: Float)
         /// CTC refused the batch (shapes, labels); the weights did not move.
         case rejected(String)
-        /// The loss or its gradient had a NaN/inf; the weights did not move.
-        case nonFinite(loss: Float, gradientFinite: Bool)
+        /// The loss or its gradient had a NaN/inf (a finite `loss` means the gradient); the weights did not move.
+        case nonFinite(loss: Float)
     }
 
     /// Can an utterance of `frames` feature frames emit `labels` through this model?
@@ -44,9 +44,8 @@ public struct TrainStep {
         } catch {
             return .rejected("\(error)")
         }
-        let gradientFinite = !result.gradient.contains { !$0.isFinite }
-        guard result.loss.isFinite && gradientFinite else {
-            return .nonFinite(loss: result.loss, gradientFinite: gradientFinite)
+        guard result.loss.isFinite && !result.gradient.contains(where: { !$0.isFinite }) else {
+            return .nonFinite(loss: result.loss)
         }
         model.zeroGrad()
         model.backward(Matrix(rows: y.data.rows, cols: vocabulary, storage: result.gradient), inputGradient: false)

@@ -27,7 +27,6 @@ struct Example {
     var utt: Utterance
     var samples: [Float]
     var labels: [Int]
-    var frames: Int
 }
 
 /// The training loop: length-bucketed seeded batches, augmentation, CTC,
@@ -52,7 +51,6 @@ public final class Trainer {
     /// Loads audio of `utts` in parallel; unreadable files are reported and skipped.
     func loadAudio(_ utts: [Utterance], tokens: TokenTable, name: String) -> [Example] {
         let rate = recipe.data.sampleRate
-        let pipelineFrames = FrameLayout(recipe.features.frame)
         let results: [(example: Example?, problem: String?)] = parallelMap(utts.count) { i in
             let u = utts[i]
             do {
@@ -61,7 +59,7 @@ public final class Trainer {
                     return (nil, "\(u.origin): \(String(format: "%.1f", a.duration)) s is longer than data.max_duration; skipped")
                 }
                 guard case .success(let ids) = tokens.encode(u.text) else { return (nil, nil) }
-                return (Example(utt: u, samples: a.samples, labels: ids, frames: pipelineFrames.frameCount(sampleCount: a.samples.count)), nil)
+                return (Example(utt: u, samples: a.samples, labels: ids), nil)
             } catch {
                 return (nil, "\(u.origin): \(error); skipped")
             }
@@ -152,7 +150,7 @@ public final class Trainer {
         let validator = Validator(tokens: tokens, batchSize: recipe.train.batchSize,
                                   features: parallelMap(data.dev.count) { i in devPipeline.compute(data.dev[i].samples) },
                                   labels: data.dev.map(\.labels), references: data.dev.map(\.utt.text))
-        let epochData = EpochData(examples: train, pipeline: pipeline, speedCache: makeSpeedCache(train), sampler: sampler,
+        let epochData = EpochData(examples: train, lengths: train.map(\.samples.count), pipeline: pipeline, speedCache: makeSpeedCache(train), sampler: sampler,
                                   schedule: schedule, step: TrainStep(model: model, optimizer: optimizer, vocabulary: tokens.count,
                                                                       clipNorm: recipe.train.optimizer.clipNorm),
                                   epochs: epochs, firstEpoch: state.epoch)
@@ -273,6 +271,8 @@ public final class Trainer {
     /// What every epoch of a run shares.
     struct EpochData {
         var examples: [Example]
+        /// Sample counts of `examples`, the batch sampler's length measure.
+        var lengths: [Int]
         var pipeline: FeaturePipeline
         var speedCache: SpeedPerturbationCache?
         var sampler: BatchSampler
@@ -295,7 +295,7 @@ public final class Trainer {
         let progressLine = EpochProgress(epoch: epoch + 1, epochs: d.epochs, total: train.count, start: Date())
         var totals = EpochTotals()
         var badInARow = 0, done = 0
-        for batch in d.sampler.batches(lengths: train.map(\.samples.count), epoch: epoch) {
+        for batch in d.sampler.batches(lengths: d.lengths, epoch: epoch) {
             let feats = try batchFeatures(batch, epoch: epoch, d)
             // Utterances too short for their labels are left out.
             var members: [Int] = []
@@ -316,7 +316,7 @@ public final class Trainer {
             case .rejected(let reason):
                 log("warning: batch of \(members.map { train[batch[$0]].utt.id }.joined(separator: ", ")): \(reason); skipped")
                 continue
-            case .nonFinite(let loss, _):
+            case .nonFinite(let loss):
                 badInARow += 1
                 let ids = members.map { train[batch[$0]].utt.id }.joined(separator: ", ")
                 let what = loss.isFinite ? "non-finite gradient (loss \(loss))" : "non-finite loss (\(loss))"
