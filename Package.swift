@@ -2,10 +2,10 @@
 // asr — speech recognition toolkit: audio → features → BiLSTM → CTC, on a CPU.
 import PackageDescription
 
-/// Hot numerical targets are optimized even in debug builds: SIMD code is
-/// ~600× slower at -Onone, which would make the test suite crawl. Dynamic
-/// exclusivity checks are off in them (they cost a third of beam search time).
-let optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
+// No unsafeFlags anywhere: SwiftPM refuses a package that has them as a versioned
+// dependency of another package. Optimisation comes from the build command instead:
+// `swift build -c release`, and `make test` passes `-O` to Swift and `-O2` to C
+// (SIMD code is ~600× slower at -Onone; see the Makefile).
 
 let package = Package(
     name: "asr",
@@ -18,8 +18,10 @@ let package = Package(
         .library(name: "CTC", targets: ["CTC"]),
         .library(name: "Decoding", targets: ["Decoding"]),
         .library(name: "ASRText", targets: ["ASRText"]),
+        .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Plot", targets: ["Plot"]),
+        .library(name: "ASRKit", targets: ["ASRKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,22 +44,26 @@ let package = Package(
         // Per-thread floating-point mode (flush denormals to zero), a few lines of C.
         .target(name: "CFloatEnv"),
 
-        // Fused LSTM gate kernels for three x86-64 instruction-set levels, chosen at run time.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        // The vectorised kernels (LSTM and GRU gates, exp/sigmoid/tanh/Σexp over arrays) for
+        // three x86-64 instruction-set levels, chosen at run time; one source of the polynomials.
+        .target(name: "CKernels"),
 
         // MARK: Core
-        .target(name: "ASRCore", dependencies: ["COpenBLAS", "CFloatEnv"], exclude: ["README.md"], swiftSettings: optimized),
+        .target(name: "ASRCore", dependencies: ["CKernels", "CFloatEnv"], exclude: ["README.md"]),
+
+        // MARK: Linear algebra (GEMM through OpenBLAS; only the targets that multiply matrices import it)
+        .target(name: "LinearAlgebra", dependencies: ["ASRCore", "COpenBLAS"], exclude: ["README.md"]),
 
         // MARK: Pipeline stages
-        .target(name: "NN", dependencies: ["ASRCore", "CKernels"], exclude: ["README.md"], swiftSettings: optimized),
+        .target(name: "NN", dependencies: ["ASRCore", "LinearAlgebra", "CKernels"], exclude: ["README.md"]),
         .target(name: "AudioIO", dependencies: ["ASRCore", "CSndFile", "CSampleRate"], exclude: ["README.md"]),
-        .target(name: "Features", dependencies: ["ASRCore", "CFFTW"], exclude: ["README.md"], swiftSettings: optimized),
+        .target(name: "Features", dependencies: ["ASRCore", "CFFTW"], exclude: ["README.md"]),
 
-        .target(name: "CTC", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
+        .target(name: "CTC", dependencies: ["ASRCore"], exclude: ["README.md"]),
 
-        .target(name: "Decoding", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
+        .target(name: "Decoding", dependencies: ["ASRCore"], exclude: ["README.md"]),
 
-        .target(name: "ASRText", dependencies: ["ASRCore"], exclude: ["README.md"], swiftSettings: optimized),
+        .target(name: "ASRText", dependencies: ["ASRCore"], exclude: ["README.md"]),
 
         // SVG charts for reports (no dependencies).
         .target(name: "Plot", exclude: ["README.md"]),
@@ -65,8 +71,8 @@ let package = Package(
         // MARK: Toolkit (recipes, training, transcription, evaluation)
         .target(
             name: "ASRKit",
-            dependencies: ["ASRCore", "AudioIO", "Features", "NN", "CTC", "Decoding", "ASRText", "Plot"],
-            exclude: ["README.md"], swiftSettings: optimized),
+            dependencies: ["ASRCore", "LinearAlgebra", "AudioIO", "Features", "NN", "CTC", "Decoding", "ASRText", "Plot"],
+            exclude: ["README.md"]),
 
         // MARK: Command-line tool (thin)
         .executableTarget(
@@ -77,18 +83,19 @@ let package = Package(
             ]),
 
         // MARK: Benchmarks (driven by scripts/bench; not shipped)
-        .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "ASRKit", "ASRText", "AudioIO", "CKernels", "Features", "CTC", "Decoding", "NN"]),
+        .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "ASRKit", "ASRText", "AudioIO", "CKernels", "Features", "CTC", "Decoding", "LinearAlgebra", "NN"]),
 
         // MARK: Tests
         .target(name: "_TestSupport", dependencies: ["ASRCore"], path: "Sources/_TestSupport"),
         .testTarget(name: "ASRCoreTests", dependencies: ["ASRCore", "_TestSupport"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "ASRCore"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "ASRCore", "_TestSupport"]),
         .testTarget(
             name: "FeaturesTests", dependencies: ["Features", "AudioIO", "ASRCore", "_TestSupport"],
-            exclude: ["Fixtures"], swiftSettings: optimized),
+            exclude: ["Fixtures"]),
         .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], exclude: ["Fixtures"], swiftSettings: optimized),
+        .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ASRKitTests", dependencies: ["ASRKit", "ASRText", "ASRCore", "Decoding", "Features", "AudioIO", "NN", "_TestSupport"]),
         .testTarget(name: "ASRTextTests", dependencies: ["ASRText", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),

@@ -17,24 +17,15 @@ public func logAdd(_ a: Double, _ b: Double) -> Double {
     return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b))
 }
 
-/// log Σ exp of `n` values (shifted by their maximum; the vectorised `exp8`,
-/// 8 lanes at a time). The one log-sum-exp of a row: log-softmax (CTC, NN,
-/// decoding) and the check that a row is a log-distribution (`asr decode`).
+/// log Σ exp of `n` values, shifted by their maximum (`sumExp`, the C kernel).
+/// The one log-sum-exp of a row: log-softmax (CTC, NN, decoding) and the check
+/// that a row is a log-distribution (`asr decode`).
 @inline(__always)
 package func logSumExp(_ x: UnsafePointer<Float>, count n: Int) -> Float {
     var m = -Float.infinity
     for i in 0..<n { m = max(m, x[i]) }
     if m == -.infinity { return m }
-    var acc = SIMD8<Float>(repeating: 0)
-    var i = 0
-    let mv = SIMD8<Float>(repeating: m)
-    while i + 8 <= n {
-        acc += exp8(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - mv)
-        i += 8
-    }
-    var s = acc.sum()
-    while i < n { s += expf(x[i] - m); i += 1 }
-    return m + logf(s)
+    return m + logf(sumExp(x, count: n, shift: m))
 }
 
 /// In-place log-softmax of one row of `count` logits; returns log Σ exp.

@@ -1,89 +1,39 @@
-// Vectorised elementwise kernels. Each has a scalar reference in the tests and
-// a benchmark; the polynomial approximations are accurate to a few ulps of
-// Float and ~10× faster than libm's expf/tanhf here.
+import CKernels
 
-/// e^x for 8 lanes (Cephes-style: x = n·ln2 + r, |r| ≤ ln2/2, degree-6
-/// polynomial, 2^n built in the exponent bits). Relative error < 2e-7 for
-/// x in [−87, 88]; clamps outside (→ 0 below, → 1.6e38 above).
-@inline(__always)
-public func exp8(_ x0: SIMD8<Float>) -> SIMD8<Float> {
-    var x = x0.replacing(with: 88.3762626647949, where: x0 .> 88.3762626647949)
-    x = x.replacing(with: -87.3365447504, where: x .< -87.3365447504)
-    // n = round(x / ln2) with the 1.5·2^23 trick (no int conversion instructions).
-    let magic = SIMD8<Float>(repeating: 12_582_912)
-    let t = x * 1.44269504088896341 + magic
-    let n = t - magic
-    var r = x - n * 0.693359375
-    r = r + n * 2.12194440e-4
-    var p = SIMD8<Float>(repeating: 1.9875691500e-4)
-    p = p * r + 1.3981999507e-3
-    p = p * r + 8.3334519073e-3
-    p = p * r + 4.1665795894e-2
-    p = p * r + 1.6666665459e-1
-    p = p * r + 5.0000001201e-1
-    p = p * r * r + r + 1
-    // 2^n: the low bits of t hold n + 2^22·1.5's mantissa; shift n into the exponent.
-    let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)) &+ 127
-    let pow2n = unsafeBitCast(bits &<< 23, to: SIMD8<Float>.self)
-    return p * pow2n
+// Vectorised elementwise kernels. The polynomials live once, in C
+// (Sources/CKernels/approx.h), compiled for the x86-64 baseline, AVX2 + FMA and
+// AVX-512 and picked at run time; each has a Double reference in the tests and a
+// benchmark. Accurate to a few ulps of Float and ~10× faster than libm's expf/tanhf.
+
+/// The instruction-set level of the C kernels (CKernels): 0 the x86-64 baseline
+/// (SSE2; every level off x86-64), 1 AVX2 + FMA, 2 AVX-512 (F, VL, BW, DQ).
+/// Every level computes the same formulas; FMA contraction may change the last bit.
+public enum SIMDLevel {
+    /// The highest level this CPU runs.
+    public static let supported = Int(asr_simd_level_supported())
+    /// "baseline", "avx2" or "avx512".
+    public static func name(_ level: Int) -> String { ["baseline", "avx2", "avx512"][max(0, min(level, 2))] }
 }
 
-@inline(__always)
-public func sigmoid8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    1 / (1 + exp8(-x))
-}
-
-/// tanh for 8 lanes: 1 − 2/(e^{2x} + 1), with an odd polynomial near 0 where
-/// that form loses relative precision. Absolute error < 3e-7.
-@inline(__always)
-public func tanh8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let absx = x.replacing(with: -x, where: x .< 0)
-    let ax = absx.replacing(with: 9, where: absx .> 9)
-    let e = exp8(2 * ax)
-    var big = 1 - 2 / (e + 1)
-    big = big.replacing(with: -big, where: x .< 0)
-    // |x| < 0.625: tanh x = x + x³·P(x²) (Cephes tanhf).
-    let z = x * x
-    var p = SIMD8<Float>(repeating: -5.70498872745e-3)
-    p = p * z + 2.06390887954e-2
-    p = p * z - 5.37397155531e-2
-    p = p * z + 1.33314422036e-1
-    p = p * z - 3.33332819422e-1
-    let small = x + x * z * p
-    return small.replacing(with: big, where: absx .>= 0.625)
-}
-
-/// y[i] = f(x[i]) with an 8-lane kernel (y may alias x); the tail is padded.
-@inline(__always)
-package func vmap(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int,
-                 _ f: (SIMD8<Float>) -> SIMD8<Float>) {
-    var i = 0
-    while i + 8 <= n {
-        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: f(v), as: SIMD8<Float>.self)
-        i += 8
-    }
-    if i < n {
-        var tail = SIMD8<Float>(repeating: 0)
-        for j in 0..<(n - i) { tail[j] = x[i + j] }
-        let r = f(tail)
-        for j in 0..<(n - i) { y[i + j] = r[j] }
-    }
-}
-
-/// y[i] = e^x[i] (y may alias x).
-package func vexp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int) { vmap(x, y, count: n, exp8) }
-
-/// Applies an 8-lane kernel over `n` values in place.
-@inline(__always)
-package func vapply(_ x: UnsafeMutablePointer<Float>, count n: Int, _ f: (SIMD8<Float>) -> SIMD8<Float>) {
-    vmap(x, x, count: n, f)
+/// y[i] = e^x[i] (y is x, or does not overlap it); relative error < 2e-7 on [−87, 88], clamped outside.
+package func vexp(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count n: Int, level: Int = SIMDLevel.supported) {
+    asr_vexp(Int32(level), x, y, n)
 }
 
 /// In-place logistic sigmoid.
-package func vsigmoid(_ x: UnsafeMutablePointer<Float>, count n: Int) { vapply(x, count: n, sigmoid8) }
-/// In-place tanh.
-package func vtanh(_ x: UnsafeMutablePointer<Float>, count n: Int) { vapply(x, count: n, tanh8) }
+package func vsigmoid(_ x: UnsafeMutablePointer<Float>, count n: Int, level: Int = SIMDLevel.supported) {
+    asr_vsigmoid(Int32(level), x, n)
+}
+
+/// In-place tanh; absolute error < 3e-7.
+package func vtanh(_ x: UnsafeMutablePointer<Float>, count n: Int, level: Int = SIMDLevel.supported) {
+    asr_vtanh(Int32(level), x, n)
+}
+
+/// Σ e^(x[i] − shift) over `n` values.
+package func sumExp(_ x: UnsafePointer<Float>, count n: Int, shift: Float, level: Int = SIMDLevel.supported) -> Float {
+    asr_sum_exp_shifted(Int32(level), x, n, shift)
+}
 
 /// Index of the largest of `n` values, the first one on ties — as the scalar loop
 /// `for v in 1..<n where x[v] > x[best]` (NaNs are never chosen unless `x[0]` is one).

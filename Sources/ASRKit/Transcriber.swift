@@ -1,4 +1,5 @@
 import ASRCore
+import LinearAlgebra
 import AudioIO
 import Decoding
 import Foundation

@@ -102,175 +102,213 @@ public struct PrefixBeamDecoder: CTCDecoding {
         let T = x.rows, V = x.cols
         let blank = options.blank
         let ninf = -Float.infinity
-        let alpha = lm == nil ? 0 : options.lmWeight
-        let beta = lm == nil ? 0 : options.lengthBonus
-        // The prefix trie, as parallel arrays indexed by node (0 = empty prefix).
-        var parent: [Int32] = [-1], token: [Int32] = [-1]
-        var lmScore: [Float] = [0], units: [Int32] = [0], wordStart: [Int32] = [0]
-        var hotState: [Int32] = [Int32(hotwords?.initialState ?? 0)], hotScore: [Float] = [0], prefixPenalty: [Float] = [0]
-        // Lexicon state of each node's unfinished word (0 = at a word start).
-        let lexicon = separator != nil ? self.lexicon : nil
-        var lexState: [Int32] = [0]
-        let checkPrefixes = lm != nil && lmUnit == .word && separator != nil && options.unknownPrefixPenalty != 0
-        var lmStates: [[Int32]] = [lm?.initialState ?? []]
-        var children = IntTable()  // (parent << 20 | token) → child, or −1 where the lexicon forbids it
-        // Per-frame accumulators, indexed by node; `stamp` marks nodes touched this frame.
-        var nextPb: [Float] = [ninf], nextPnb: [Float] = [ninf], stamp: [Int32] = [-1]
-        var touched: [Int32] = []
-
-        func tokenString(_ t: Int) -> String { t < tokens.count ? tokens[t] : "#\(t)" }
-
-        func wordString(from start: Int32, to end: Int32) -> String {
-            var ids: [Int32] = []
-            var n = end
-            while n != start && n > 0 { ids.append(token[Int(n)]); n = parent[Int(n)] }
-            return ids.reversed().map { tokenString(Int($0)) }.joined()
-        }
-
-        func wordLength(from start: Int32, to end: Int32) -> Int {
-            var k = 0, n = end
-            while n != start && n > 0 { k += 1; n = parent[Int(n)] }
-            return k
-        }
-
-        func child(_ p: Int32, _ tok: Int) -> Int32 {
-            let key = Int(p) << 20 | tok
-            if let c = children.get(key) { return c }
-            let pi = Int(p)
-            var ls: Int32 = 0
-            if let lexicon {
-                if tok == separator! {
-                    guard lexicon.endsWord(lexState[pi]) else { children.set(key, -1); return -1 }
-                } else {
-                    guard let n = lexicon.next(lexState[pi], token: tok) else { children.set(key, -1); return -1 }
-                    ls = n
-                }
-            }
-            let id = Int32(parent.count)
-            var score = lmScore[pi], count = units[pi], start = wordStart[pi], state = lmStates[pi]
-            var hs = hotState[pi], hb = hotScore[pi]
-            if let hw = hotwords {
-                let (st, bonus) = hw.step(Int(hs), token: tok)
-                hs = Int32(st)
-                hb += bonus
-            }
-            if lmUnit == .token || separator == nil {
-                if let lm {
-                    let (lp, next) = lm.score(state, unit: tokenString(tok))
-                    score += lp
-                    state = next
-                }
-                count += 1
-            } else if tok == separator! {
-                let word = wordString(from: start, to: p)
-                if !word.isEmpty {
-                    if let lm {
-                        let (lp, next) = lm.score(state, unit: word)
-                        score += lp
-                        state = next
-                    }
-                    count += 1
-                }
-                start = id
-            }
-            var penalty: Float = 0
-            if checkPrefixes && tok != separator! {
-                // Once no LM word begins like the parent's partial word, none begins like this one.
-                let outside = prefixPenalty[pi] != 0 || !lm!.isWordPrefix(wordString(from: start, to: p) + tokenString(tok))
-                if outside {
-                    let n = wordLength(from: start, to: p) + 1
-                    penalty = options.unknownPrefixPenalty * (n > 6 ? Float(n) / 6 : 1)
-                }
-            }
-            prefixPenalty.append(penalty)
-            lexState.append(ls)
-            parent.append(p); token.append(Int32(tok)); lmScore.append(score); units.append(count)
-            wordStart.append(start); hotState.append(hs); hotScore.append(hb); lmStates.append(state)
-            nextPb.append(ninf); nextPnb.append(ninf); stamp.append(-1)
-            children.set(key, id)
-            return id
-        }
-
-        @inline(__always) func rank(_ node: Int32, _ pb: Float, _ pnb: Float) -> Float {
-            let n = Int(node)
-            return logAdd(pb, pnb) + alpha * lmScore[n] + beta * Float(units[n]) + hotScore[n] + prefixPenalty[n]
-        }
-
+        // The search state is one struct whose methods the frame loop calls: locals
+        // captured by nested functions would get dynamic exclusivity checks (they
+        // cost a third to half of the search time).
+        var trie = PrefixTrie(self)
         var beam: [(node: Int32, pb: Float, pnb: Float)] = [(0, 0, ninf)]
         var candidates: [(token: Int, lp: Float)] = []
         candidates.reserveCapacity(V)
         var scored: [(entry: (node: Int32, pb: Float, pnb: Float), score: Float)] = []
         let topK = options.tokenTopK > 0 ? min(options.tokenTopK, V - 1) : V - 1
         let skipLog = options.blankSkipThreshold <= 1 ? logf(options.blankSkipThreshold) : Float.infinity
+        let probs = x.storage
 
-        x.storage.withUnsafeBufferPointer { buf in
-            for t in 0..<T {
-                let frame = Int32(t)
-                let row = buf.baseAddress! + t * V
-                let lpBlank = row[blank]
-                touched.removeAll(keepingCapacity: true)
-                @inline(__always) func add(_ node: Int32, pb: Float, pnb: Float) {
-                    let n = Int(node)
-                    if stamp[n] == frame {
-                        nextPb[n] = logAdd(nextPb[n], pb)
-                        nextPnb[n] = logAdd(nextPnb[n], pnb)
-                    } else {
-                        stamp[n] = frame
-                        nextPb[n] = pb
-                        nextPnb[n] = pnb
-                        touched.append(node)
-                    }
+        for t in 0..<T {
+            trie.startFrame(Int32(t))
+            let base = t * V  // row t of the [T, V] log-probs
+            let lpBlank = probs[base + blank]
+            // Candidate tokens of this frame.
+            candidates.removeAll(keepingCapacity: true)
+            if lpBlank < skipLog {
+                var best = blank
+                for v in 0..<V {
+                    if probs[base + v] > probs[base + best] { best = v }
+                    if v != blank && probs[base + v] >= options.tokenMinLogProb { candidates.append((v, probs[base + v])) }
                 }
-                // Candidate tokens of this frame.
-                candidates.removeAll(keepingCapacity: true)
-                if lpBlank < skipLog {
-                    var best = blank
-                    for v in 0..<V {
-                        if row[v] > row[best] { best = v }
-                        if v != blank && row[v] >= options.tokenMinLogProb { candidates.append((v, row[v])) }
-                    }
-                    // The frame's most probable token is always tried, whatever the threshold.
-                    if best != blank && row[best] < options.tokenMinLogProb { candidates.append((best, row[best])) }
-                    if candidates.count > topK {
-                        candidates.sort { $0.lp > $1.lp }
-                        candidates.removeLast(candidates.count - topK)
-                    }
+                // The frame's most probable token is always tried, whatever the threshold.
+                if best != blank && probs[base + best] < options.tokenMinLogProb { candidates.append((best, probs[base + best])) }
+                if candidates.count > topK {
+                    candidates.sort { $0.lp > $1.lp }
+                    candidates.removeLast(candidates.count - topK)
                 }
-                for (node, pb, pnb) in beam {
-                    let total = logAdd(pb, pnb)
-                    add(node, pb: total + lpBlank, pnb: ninf)
-                    let last = Int(token[Int(node)])
-                    if node != 0 {
-                        // A repeat collapses into the same prefix (also on skipped frames).
-                        add(node, pb: ninf, pnb: pnb + row[last])
-                    }
-                    for (c, lp) in candidates {
-                        let ch = child(node, c)
-                        if ch < 0 { continue }
-                        // After a non-blank, the same token again only continues (above);
-                        // a new copy needs a blank in between.
-                        add(ch, pb: ninf, pnb: (c == last && node != 0 ? pb : total) + lp)
-                    }
+            }
+            for (node, pb, pnb) in beam {
+                let total = logAdd(pb, pnb)
+                trie.add(node, pb: total + lpBlank, pnb: ninf)
+                let last = Int(trie.token[Int(node)])
+                if node != 0 {
+                    // A repeat collapses into the same prefix (also on skipped frames).
+                    trie.add(node, pb: ninf, pnb: pnb + probs[base + last])
                 }
-                // Keep the best beamWidth prefixes, then drop those far below the best.
-                scored.removeAll(keepingCapacity: true)
-                for node in touched {
-                    let n = Int(node)
-                    scored.append(((node, nextPb[n], nextPnb[n]), rank(node, nextPb[n], nextPnb[n])))
+                for (c, lp) in candidates {
+                    let ch = trie.child(node, c)
+                    if ch < 0 { continue }
+                    // After a non-blank, the same token again only continues (above);
+                    // a new copy needs a blank in between.
+                    trie.add(ch, pb: ninf, pnb: (c == last && node != 0 ? pb : total) + lp)
                 }
-                if scored.count > options.beamWidth {
-                    keepBest(&scored, options.beamWidth)
-                }
-                if options.beamPruneLogProb > -.infinity {
-                    var top = -Float.infinity
-                    for e in scored { top = max(top, e.score) }
-                    scored.removeAll { $0.score < top + options.beamPruneLogProb }
-                }
-                beam = scored.map(\.entry)
+            }
+            // Keep the best beamWidth prefixes, then drop those far below the best.
+            scored.removeAll(keepingCapacity: true)
+            for node in trie.touched {
+                let n = Int(node)
+                let pb = trie.nextPb[n], pnb = trie.nextPnb[n]
+                scored.append(((node, pb, pnb), trie.rank(node, pb, pnb)))
+            }
+            if scored.count > options.beamWidth {
+                keepBest(&scored, options.beamWidth)
+            }
+            if options.beamPruneLogProb > -.infinity {
+                var top = -Float.infinity
+                for e in scored { top = max(top, e.score) }
+                scored.removeAll { $0.score < top + options.beamPruneLogProb }
+            }
+            beam = scored.map(\.entry)
+        }
+        return trie.finish(beam, x)
+    }
+}
+
+/// The state of one prefix beam search: the trie of prefixes, as parallel arrays
+/// indexed by node (0 = the empty prefix), with each node's LM, hotword and
+/// lexicon state, and the per-frame accumulators of the prefixes reached.
+private struct PrefixTrie {
+    let decoder: PrefixBeamDecoder
+    let alpha: Float, beta: Float
+    /// The lexicon, where it applies (it needs a separator).
+    let lexicon: Lexicon?
+    /// Whether unfinished words are checked against the LM's vocabulary.
+    let checkPrefixes: Bool
+
+    var parent: [Int32] = [-1], token: [Int32] = [-1]
+    var lmScore: [Float] = [0], units: [Int32] = [0], wordStart: [Int32] = [0]
+    var hotState: [Int32], hotScore: [Float] = [0], prefixPenalty: [Float] = [0]
+    /// Lexicon state of each node's unfinished word (0 = at a word start).
+    var lexState: [Int32] = [0]
+    var lmStates: [[Int32]]
+    /// (parent << 20 | token) → child, or −1 where the lexicon forbids it.
+    var children = IntTable()
+    /// Per-frame accumulators, indexed by node; `stamp` marks nodes touched this frame.
+    var nextPb: [Float] = [-.infinity], nextPnb: [Float] = [-.infinity], stamp: [Int32] = [-1]
+    var touched: [Int32] = []
+    var frame: Int32 = -1
+
+    init(_ d: PrefixBeamDecoder) {
+        decoder = d
+        alpha = d.lm == nil ? 0 : d.options.lmWeight
+        beta = d.lm == nil ? 0 : d.options.lengthBonus
+        lexicon = d.separator != nil ? d.lexicon : nil
+        checkPrefixes = d.lm != nil && d.lmUnit == .word && d.separator != nil && d.options.unknownPrefixPenalty != 0
+        hotState = [Int32(d.hotwords?.initialState ?? 0)]
+        lmStates = [d.lm?.initialState ?? []]
+    }
+
+    func tokenString(_ t: Int) -> String { t < decoder.tokens.count ? decoder.tokens[t] : "#\(t)" }
+
+    func wordString(from start: Int32, to end: Int32) -> String {
+        var ids: [Int32] = []
+        var n = end
+        while n != start && n > 0 { ids.append(token[Int(n)]); n = parent[Int(n)] }
+        return ids.reversed().map { tokenString(Int($0)) }.joined()
+    }
+
+    func wordLength(from start: Int32, to end: Int32) -> Int {
+        var k = 0, n = end
+        while n != start && n > 0 { k += 1; n = parent[Int(n)] }
+        return k
+    }
+
+    /// The node of prefix `p` + `tok`, made on first use; −1 where the lexicon forbids it.
+    mutating func child(_ p: Int32, _ tok: Int) -> Int32 {
+        let key = Int(p) << 20 | tok
+        if let c = children.get(key) { return c }
+        let pi = Int(p)
+        let separator = decoder.separator, lm = decoder.lm
+        var ls: Int32 = 0
+        if let lexicon {
+            if tok == separator! {
+                guard lexicon.endsWord(lexState[pi]) else { children.set(key, -1); return -1 }
+            } else {
+                guard let n = lexicon.next(lexState[pi], token: tok) else { children.set(key, -1); return -1 }
+                ls = n
             }
         }
+        let id = Int32(parent.count)
+        var score = lmScore[pi], count = units[pi], start = wordStart[pi], state = lmStates[pi]
+        var hs = hotState[pi], hb = hotScore[pi]
+        if let hw = decoder.hotwords {
+            let (st, bonus) = hw.step(Int(hs), token: tok)
+            hs = Int32(st)
+            hb += bonus
+        }
+        if decoder.lmUnit == .token || separator == nil {
+            if let lm {
+                let (lp, next) = lm.score(state, unit: tokenString(tok))
+                score += lp
+                state = next
+            }
+            count += 1
+        } else if tok == separator! {
+            if let lm {
+                let word = wordString(from: start, to: p)
+                if !word.isEmpty {
+                    let (lp, next) = lm.score(state, unit: word)
+                    score += lp
+                    state = next
+                    count += 1
+                }
+            } else if wordLength(from: start, to: p) > 0 {  // no need to spell the word
+                count += 1
+            }
+            start = id
+        }
+        var penalty: Float = 0
+        if checkPrefixes && tok != separator! {
+            // Once no LM word begins like the parent's partial word, none begins like this one.
+            let outside = prefixPenalty[pi] != 0 || !lm!.isWordPrefix(wordString(from: start, to: p) + tokenString(tok))
+            if outside {
+                let n = wordLength(from: start, to: p) + 1
+                penalty = decoder.options.unknownPrefixPenalty * (n > 6 ? Float(n) / 6 : 1)
+            }
+        }
+        prefixPenalty.append(penalty)
+        lexState.append(ls)
+        parent.append(p); token.append(Int32(tok)); lmScore.append(score); units.append(count)
+        wordStart.append(start); hotState.append(hs); hotScore.append(hb); lmStates.append(state)
+        nextPb.append(-.infinity); nextPnb.append(-.infinity); stamp.append(-1)
+        children.set(key, id)
+        return id
+    }
 
-        // Finish: score the trailing word and </s>, then rank.
+    /// Starts the accumulators of frame `t`.
+    mutating func startFrame(_ t: Int32) {
+        frame = t
+        touched.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds probability mass (log) ending in blank and in non-blank to `node` this frame.
+    @inline(__always) mutating func add(_ node: Int32, pb: Float, pnb: Float) {
+        let n = Int(node)
+        if stamp[n] == frame {
+            nextPb[n] = logAdd(nextPb[n], pb)
+            nextPnb[n] = logAdd(nextPnb[n], pnb)
+        } else {
+            stamp[n] = frame
+            nextPb[n] = pb
+            nextPnb[n] = pnb
+            touched.append(node)
+        }
+    }
+
+    @inline(__always) func rank(_ node: Int32, _ pb: Float, _ pnb: Float) -> Float {
+        let n = Int(node)
+        return logAdd(pb, pnb) + alpha * lmScore[n] + beta * Float(units[n]) + hotScore[n] + prefixPenalty[n]
+    }
+
+    /// Scores the trailing word and `</s>` of the final beam and ranks it.
+    func finish(_ beam: [(node: Int32, pb: Float, pnb: Float)], _ x: Matrix) -> [Hypothesis] {
+        let separator = decoder.separator, lm = decoder.lm, hotwords = decoder.hotwords
         var finals: [(node: Int32, acoustic: Float, lmScore: Float, score: Float)] = []
         // With a lexicon, prefixes that end inside a word are left out; if every
         // prefix does, the best one is cut back to its last whole word.
@@ -289,7 +327,7 @@ public struct PrefixBeamDecoder: CTCDecoding {
         for (node, pb, pnb) in ends {
             let n = Int(node)
             var score = lmScore[n], count = units[n], state = lmStates[n]
-            if lmUnit == .word, let sep = separator {
+            if decoder.lmUnit == .word, let sep = separator {
                 let lastIsSep = node != 0 && Int(token[n]) == sep
                 if !lastIsSep {
                     let word = wordString(from: wordStart[n], to: node)
@@ -306,13 +344,13 @@ public struct PrefixBeamDecoder: CTCDecoding {
             finals.append((node, acoustic, score, acoustic + alpha * score + beta * Float(count) + hot))
         }
         finals.sort { $0.score > $1.score || ($0.score == $1.score && $0.node < $1.node) }
-        return finals.prefix(max(options.nbest, 1)).map { f in
+        return finals.prefix(max(decoder.options.nbest, 1)).map { f in
             var ids: [Int] = []
             var n = f.node
             while n > 0 { ids.append(Int(token[Int(n)])); n = parent[Int(n)] }
             ids.reverse()
             return Hypothesis(tokens: ids, score: f.score, acousticScore: f.acoustic, lmScore: f.lmScore,
-                              spans: alignTokens(ids, logProbs: x, blank: blank))
+                              spans: alignTokens(ids, logProbs: x, blank: decoder.options.blank))
         }
     }
 }
@@ -322,33 +360,8 @@ extension PrefixBeamDecoder {
     func decodeCompatible(_ x: Matrix) -> [Hypothesis] {
         let T = x.rows, V = x.cols
         let blank = options.blank
-        let space = separator ?? -1
-        var parent: [Int32] = [-1], token: [Int32] = [-1]
-        // Per prefix: the word being spelt and the last complete word, as ids in a
-        // trie of words (0 = empty), for the history pruning below.
-        var partialWord: [Int32] = [0], lastWord: [Int32] = [0]
-        var children = IntTable(), wordChildren = IntTable()
-        var words: Int32 = 1
-        func child(_ p: Int32, _ tok: Int) -> Int32 {
-            // A space at the start or after a space leaves the text unchanged.
-            if tok == space && (p == 0 || Int(token[Int(p)]) == space) { return p }
-            let key = Int(p) << 20 | tok
-            if let c = children.get(key) { return c }
-            let id = Int32(parent.count)
-            parent.append(p); token.append(Int32(tok))
-            if tok == space {
-                partialWord.append(0)
-                lastWord.append(partialWord[Int(p)] != 0 ? partialWord[Int(p)] : lastWord[Int(p)])
-            } else {
-                let wkey = Int(partialWord[Int(p)]) << 20 | tok
-                let w: Int32
-                if let found = wordChildren.get(wkey) { w = found } else { w = words; words += 1; wordChildren.set(wkey, w) }
-                partialWord.append(w)
-                lastWord.append(lastWord[Int(p)])
-            }
-            children.set(key, id)
-            return id
-        }
+        // As in `decode`, the state lives in a struct (no captured locals, no dynamic exclusivity checks).
+        var trie = WordTrackingTrie(space: separator ?? -1)
         // pyctcdecode's decode() (one best) prunes history: of the beams sharing the
         // last complete word, the partial word and the last token, only the best
         // survives a frame; decode_beams() (n-best) does not.
@@ -357,70 +370,113 @@ extension PrefixBeamDecoder {
         // Beam entries: (node, last token or −1 for blank, score). Scores are
         // summed in Double, as pyctcdecode's Python floats are.
         var beam: [(node: Int32, last: Int32, score: Double)] = [(0, -1, 0)]
-        var next: [Int: Int] = [:]  // (node << 21 | last + 1) → index in `acc`
-        var acc: [(node: Int32, last: Int32, score: Double)] = []
+        var next = BeamAccumulator()
         var allowed = [Bool](repeating: false, count: V)
-        x.storage.withUnsafeBufferPointer { buf in
-            for t in 0..<T {
-                let row = buf.baseAddress! + t * V
-                var best = 0
-                for v in 0..<V {
-                    if row[v] > row[best] { best = v }
-                    allowed[v] = row[v] >= options.tokenMinLogProb
-                }
-                allowed[best] = true
-                next.removeAll(keepingCapacity: true)
-                acc.removeAll(keepingCapacity: true)
-                func add(_ node: Int32, _ last: Int32, _ score: Double) {
-                    let key = Int(node) << 21 | Int(last + 1)
-                    if let i = next[key] { acc[i].score = logAdd(acc[i].score, score) } else {
-                        next[key] = acc.count
-                        acc.append((node, last, score))
-                    }
-                }
-                for v in 0..<V where allowed[v] {
-                    let lp = Double(row[v])
-                    for e in beam {
-                        if v == blank {
-                            add(e.node, -1, e.score + lp)
-                        } else if Int(e.last) == v {
-                            add(e.node, e.last, e.score + lp)
-                        } else {
-                            add(child(e.node, v), Int32(v), e.score + lp)
-                        }
-                    }
-                }
-                var top = -Double.infinity
-                for e in acc { top = max(top, e.score) }
-                if options.beamPruneLogProb > -.infinity { acc.removeAll { $0.score < top + Double(options.beamPruneLogProb) } }
-                if acc.count > options.beamWidth || pruneHistory {
-                    acc.sort { $0.score > $1.score }
-                    if acc.count > options.beamWidth { acc.removeLast(acc.count - options.beamWidth) }
-                }
-                if pruneHistory {
-                    seen.removeAll(keepingCapacity: true)
-                    acc.removeAll { e in
-                        let n = Int(e.node)
-                        return !seen.insert(Int(lastWord[n]) << 42 | Int(partialWord[n]) << 21 | Int(e.last + 1)).inserted
-                    }
-                }
-                beam = acc
+        let probs = x.storage
+        for t in 0..<T {
+            let base = t * V  // row t of the [T, V] log-probs
+            var best = 0
+            for v in 0..<V {
+                if probs[base + v] > probs[base + best] { best = v }
+                allowed[v] = probs[base + v] >= options.tokenMinLogProb
             }
+            allowed[best] = true
+            next.removeAll()
+            for v in 0..<V where allowed[v] {
+                let lp = Double(probs[base + v])
+                for e in beam {
+                    if v == blank {
+                        next.add(e.node, -1, e.score + lp)
+                    } else if Int(e.last) == v {
+                        next.add(e.node, e.last, e.score + lp)
+                    } else {
+                        next.add(trie.child(e.node, v), Int32(v), e.score + lp)
+                    }
+                }
+            }
+            var top = -Double.infinity
+            for e in next.entries { top = max(top, e.score) }
+            if options.beamPruneLogProb > -.infinity { next.entries.removeAll { $0.score < top + Double(options.beamPruneLogProb) } }
+            if next.entries.count > options.beamWidth || pruneHistory {
+                next.entries.sort { $0.score > $1.score }
+                if next.entries.count > options.beamWidth { next.entries.removeLast(next.entries.count - options.beamWidth) }
+            }
+            if pruneHistory {
+                seen.removeAll(keepingCapacity: true)
+                next.entries.removeAll { e in
+                    let n = Int(e.node)
+                    return !seen.insert(Int(trie.lastWord[n]) << 42 | Int(trie.partialWord[n]) << 21 | Int(e.last + 1)).inserted
+                }
+            }
+            beam = next.entries
         }
         // Merge the endings of each prefix and rank; a trailing space adds nothing
         // to the text, so "a␣" merges with "a" (pyctcdecode merges by final text).
         var totals: [Int32: Double] = [:]
         for e in beam {
-            let node = e.node > 0 && Int(token[Int(e.node)]) == space ? parent[Int(e.node)] : e.node
+            let node = e.node > 0 && Int(trie.token[Int(e.node)]) == trie.space ? trie.parent[Int(e.node)] : e.node
             totals[node] = totals[node].map { logAdd($0, e.score) } ?? e.score
         }
         let ranked = totals.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
         return ranked.prefix(max(options.nbest, 1)).map { node, score in
             var ids: [Int] = []
             var n = node
-            while n > 0 { ids.append(Int(token[Int(n)])); n = parent[Int(n)] }
+            while n > 0 { ids.append(Int(trie.token[Int(n)])); n = trie.parent[Int(n)] }
             ids.reverse()
             return Hypothesis(tokens: ids, score: Float(score), acousticScore: Float(score), spans: alignTokens(ids, logProbs: x, blank: blank))
+        }
+    }
+}
+
+/// The prefixes of the pyctcdecode-compatible search, with, per prefix, the word
+/// being spelt and the last complete word as ids in a trie of words (0 = empty),
+/// for its history pruning.
+private struct WordTrackingTrie {
+    let space: Int
+    var parent: [Int32] = [-1], token: [Int32] = [-1]
+    var partialWord: [Int32] = [0], lastWord: [Int32] = [0]
+    var children = IntTable(), wordChildren = IntTable()
+    var words: Int32 = 1
+
+    init(space: Int) { self.space = space }
+
+    mutating func child(_ p: Int32, _ tok: Int) -> Int32 {
+        // A space at the start or after a space leaves the text unchanged.
+        if tok == space && (p == 0 || Int(token[Int(p)]) == space) { return p }
+        let key = Int(p) << 20 | tok
+        if let c = children.get(key) { return c }
+        let id = Int32(parent.count)
+        parent.append(p); token.append(Int32(tok))
+        if tok == space {
+            partialWord.append(0)
+            lastWord.append(partialWord[Int(p)] != 0 ? partialWord[Int(p)] : lastWord[Int(p)])
+        } else {
+            let wkey = Int(partialWord[Int(p)]) << 20 | tok
+            let w: Int32
+            if let found = wordChildren.get(wkey) { w = found } else { w = words; words += 1; wordChildren.set(wkey, w) }
+            partialWord.append(w)
+            lastWord.append(lastWord[Int(p)])
+        }
+        children.set(key, id)
+        return id
+    }
+}
+
+/// One frame's beam entries of the compatible search, merged by (node, last token).
+private struct BeamAccumulator {
+    var entries: [(node: Int32, last: Int32, score: Double)] = []
+    private var index: [Int: Int] = [:]  // (node << 21 | last + 1) → index in `entries`
+
+    mutating func removeAll() {
+        entries.removeAll(keepingCapacity: true)
+        index.removeAll(keepingCapacity: true)
+    }
+
+    mutating func add(_ node: Int32, _ last: Int32, _ score: Double) {
+        let key = Int(node) << 21 | Int(last + 1)
+        if let i = index[key] { entries[i].score = logAdd(entries[i].score, score) } else {
+            index[key] = entries.count
+            entries.append((node, last, score))
         }
     }
 }

@@ -1,4 +1,5 @@
 import ASRCore
+import LinearAlgebra
 import Foundation
 
 /// The `model` section of a recipe.

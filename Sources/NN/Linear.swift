@@ -1,4 +1,5 @@
 import ASRCore
+import LinearAlgebra
 
 /// `y = x Wᵀ + b` over rows: x `[N, in]`, W `[out, in]`, b `[out]`, y `[N, out]`
 /// (PyTorch `nn.Linear`, names `<prefix>.weight`, `<prefix>.bias`).

@@ -1,4 +1,5 @@
 import ASRCore
+import LinearAlgebra
 import CKernels
 import Foundation
 
@@ -30,16 +31,6 @@ public struct SequenceBatch {
     }
 }
 
-/// The instruction-set level of the fused LSTM gate kernels (C target
-/// `CKernels`, compiled for the x86-64 baseline, AVX2 + FMA and AVX-512; Swift
-/// cannot compile one function for a wider instruction set than the binary).
-/// One step's forward gate arithmetic at B = 16, H = 256 on a Xeon (`asr-bench gates`):
-/// 92–117 µs with SSE2, 40–50 µs with AVX2, 24–26 µs with AVX-512 (that step's recurrent GEMM: ~150 µs).
-enum SIMDLevel {
-    /// The highest level this CPU runs (0 off x86-64).
-    static let supported = Int(asr_simd_level_supported())
-}
-
 /// One direction of one recurrent layer, with backprop through time.
 ///
 /// Forward: one GEMM projects all T·B inputs (`X W_ihᵀ + b`), then one
@@ -68,8 +59,9 @@ public final class RecurrentDirection: ParameterContainer {
     private var ghn: [Float] = []     // GRU W_hn h + b_hn [T·B, H]
     private var states: [Float] = []  // h after processing t [T·B, H]
     private var cachedForBackward = false
-    /// Instruction-set level of the fused LSTM gate kernels (tests run each one).
-    var simdLevel = SIMDLevel.supported
+    /// Instruction-set level of the fused gate kernels (`SIMDLevel`; tests and the
+    /// benchmark run each one). Every level computes the same formulas.
+    public var simdLevel = SIMDLevel.supported
 
     public init(cell: CellType, inputSize: Int, hiddenSize: Int, reverse: Bool, name: String, layer: Int,
                 rng: inout SeededGenerator) {
@@ -112,7 +104,9 @@ public final class RecurrentDirection: ParameterContainer {
         gates.withUnsafeMutableBufferPointer { g in
             let gp = g.baseAddress!
             if cell == .gru {
-                for r in 0..<(T * B) { for j in 0..<GH { gp[r * GH + j] = biasIH.value[j] } }
+                biasIH.value.withUnsafeBufferPointer { bih in
+                    for r in 0..<(T * B) { for j in 0..<GH { gp[r * GH + j] = bih[j] } }
+                }
             }
             gemm(.none, .transpose, m: T * B, n: GH, k: D, input.data.storage, lda: D, weightIH.value, ldb: D,
                  beta: cell == .gru ? 1 : 0, gp, ldc: GH)
@@ -131,6 +125,7 @@ public final class RecurrentDirection: ParameterContainer {
         bias.withUnsafeBufferPointer { biasBuf in
         hh.withUnsafeMutableBufferPointer { hhBuf in
         weightHH.value.withUnsafeBufferPointer { whh in
+        biasHH.value.withUnsafeBufferPointer { bhh in
             for t in order(T) {
                 let hPrev = prevT < 0 ? zBuf.baseAddress! : UnsafePointer(sBuf.baseAddress! + prevT * B * H)
                 let G = gBuf.baseAddress! + t * B * GH
@@ -155,34 +150,23 @@ public final class RecurrentDirection: ParameterContainer {
                     }
                 case .gru:
                     let hhp = hhBuf.baseAddress!
-                    for b in 0..<B { for j in 0..<GH { hhp[b * GH + j] = biasHH.value[j] } }
+                    for b in 0..<B { for j in 0..<GH { hhp[b * GH + j] = bhh[j] } }
                     stepGEMM(.transpose, m: B, n: GH, k: H, hPrev, lda: H, whh.baseAddress!, ldb: H, beta: 1, hhp, ldc: GH)
                     let nOut = nBuf.baseAddress! + t * B * H
                     for b in 0..<B {
-                        let row = G + b * GH, hrow = hhp + b * GH
+                        let row = G + b * GH
                         let hp = hPrev + b * H, h = hOut + b * H, nn = nOut + b * H
                         if t >= lengths[b] {
                             for j in 0..<H { h[j] = hp[j]; nn[j] = 0; o[b * H + j] = 0 }
                             for j in 0..<GH { row[j] = 0 }
                             continue
                         }
-                        for j in 0..<(2 * H) { row[j] += hrow[j] }
-                        vsigmoid(row, count: 2 * H)          // r, z
-                        for j in 0..<H {
-                            nn[j] = hrow[2 * H + j]
-                            row[2 * H + j] += row[j] * hrow[2 * H + j]
-                        }
-                        vtanh(row + 2 * H, count: H)         // n
-                        for j in 0..<H {
-                            let z = row[H + j], n = row[2 * H + j]
-                            h[j] = (1 - z) * n + z * hp[j]
-                            o[b * H + j] = h[j]
-                        }
+                        asr_gru_forward_row(level, row, hhp + b * GH, hp, h, nn, o + b * H, H)
                     }
                 }
                 prevT = t
             }
-        }}}}}}}}}}
+        }}}}}}}}}}}
         if training {
             self.x = input.data
             self.T = T
@@ -252,25 +236,9 @@ public final class RecurrentDirection: ParameterContainer {
                 case .gru:
                     let dGt = dgBuf.baseAddress! + t * B * GH
                     let dGht = dghBuf.baseAddress! + t * B * GH
-                    for b in 0..<B {
-                        let dh = dhn.baseAddress! + b * H
-                        if t >= lengths[b] { continue }
-                        let row = G + b * GH, drow = dGt + b * GH, dhrow = dGht + b * GH
-                        let hp = hPrev + b * H, nh = nBuf.baseAddress! + (t * B + b) * H
-                        let dout = dOt + b * H
-                        for j in 0..<H {
-                            let r = row[j], z = row[H + j], n = row[2 * H + j]
-                            let dhj = dh[j] + dout[j]
-                            let dn = dhj * (1 - z)
-                            let dz = dhj * (hp[j] - n)
-                            let dnPre = dn * (1 - n * n)
-                            let dr = dnPre * nh[j]
-                            let drPre = dr * r * (1 - r)
-                            let dzPre = dz * z * (1 - z)
-                            drow[j] = drPre; drow[H + j] = dzPre; drow[2 * H + j] = dnPre
-                            dhrow[j] = drPre; dhrow[H + j] = dzPre; dhrow[2 * H + j] = dnPre * r
-                            dh[j] = dhj * z  // direct path; the GEMM part is added below
-                        }
+                    for b in 0..<B where t < lengths[b] {  // padded rows: dh carries over; gates are 0
+                        asr_gru_backward_row(level, G + b * GH, nBuf.baseAddress! + (t * B + b) * H, hPrev + b * H,
+                                             dhn.baseAddress! + b * H, dOt + b * H, dGt + b * GH, dGht + b * GH, H)
                     }
                     stepGEMM(.none, m: B, n: H, k: GH, dGht, lda: GH, whh.baseAddress!, ldb: H, beta: 0, tmp.baseAddress!, ldc: H)
                     for b in 0..<B where t < lengths[b] {

@@ -8,6 +8,7 @@
 //
 // Output (one line): {"case": "...", "times_ms": [...], "frames": T, "dim": D}
 import ASRCore
+import LinearAlgebra
 import ASRKit
 import ASRText
 import AudioIO

@@ -3,53 +3,79 @@ import Testing
 @testable import ASRCore
 
 @Suite struct VectorMathTests {
-    /// exp8 vs Double exp: relative error ≤ 5e-7 over [−87, 88].
+    /// Runs `f` on `x` (an array of values) at every level this CPU has.
+    func atEveryLevel(_ x: [Float], _ f: (UnsafeMutablePointer<Float>, Int, Int) -> Void) -> [(level: Int, y: [Float])] {
+        (0...SIMDLevel.supported).map { level in
+            var y = x
+            y.withUnsafeMutableBufferPointer { f($0.baseAddress!, $0.count, level) }
+            return (level, y)
+        }
+    }
+
+    /// exp vs Double exp at every level: relative error ≤ 5e-7 over [−87, 88].
     @Test func expAccuracy() {
-        var worst = 0.0
-        var x: Float = -87
-        while x < 88 {
-            let v = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0137 })
-            let y = exp8(v)
-            for j in 0..<8 {
-                let ref = exp(Double(v[j]))
+        let x = stride(from: Float(-87), to: 88, by: 0.0137).map { $0 }
+        for (level, y) in atEveryLevel(x, { p, n, l in vexp(p, p, count: n, level: l) }) {
+            var worst = 0.0
+            for j in 0..<x.count {
+                let ref = exp(Double(x[j]))
                 worst = max(worst, abs(Double(y[j]) - ref) / ref)
             }
-            x += 0.1
+            #expect(worst < 5e-7, "level \(SIMDLevel.name(level))")
         }
-        #expect(worst < 5e-7)
-        #expect(exp8(SIMD8(repeating: -200))[0] < 1e-37)
-        #expect(exp8(SIMD8(repeating: 0))[0] == 1)
+        for (level, y) in atEveryLevel([-200, 0, 200], { p, n, l in vexp(p, p, count: n, level: l) }) {
+            #expect(y[0] < 1e-37 && y[1] == 1 && y[2].isFinite, "level \(SIMDLevel.name(level))")
+        }
     }
 
-    /// tanh8 and sigmoid8 vs Double: absolute error ≤ 5e-7 over [−20, 20].
+    /// tanh and sigmoid vs Double at every level: absolute error ≤ 5e-7 over [−20, 20].
     @Test func tanhAndSigmoidAccuracy() {
-        var worstT = 0.0, worstS = 0.0
-        var x: Float = -20
-        while x < 20 {
-            let v = SIMD8<Float>((0..<8).map { x + Float($0) * 0.00123 })
-            let t = tanh8(v), s = sigmoid8(v)
-            for j in 0..<8 {
-                worstT = max(worstT, abs(Double(t[j]) - tanh(Double(v[j]))))
-                worstS = max(worstS, abs(Double(s[j]) - 1 / (1 + exp(-Double(v[j])))))
+        let x = stride(from: Float(-20), to: 20, by: 0.00123).map { $0 }
+        let tanhs = atEveryLevel(x) { p, n, l in vtanh(p, count: n, level: l) }
+        let sigmoids = atEveryLevel(x) { p, n, l in vsigmoid(p, count: n, level: l) }
+        for ((level, t), (_, s)) in zip(tanhs, sigmoids) {
+            var worstT = 0.0, worstS = 0.0
+            for j in 0..<x.count {
+                worstT = max(worstT, abs(Double(t[j]) - tanh(Double(x[j]))))
+                worstS = max(worstS, abs(Double(s[j]) - 1 / (1 + exp(-Double(x[j])))))
             }
-            x += 0.01
+            #expect(worstT < 5e-7, "level \(SIMDLevel.name(level))")
+            #expect(worstS < 5e-7, "level \(SIMDLevel.name(level))")
         }
-        #expect(worstT < 5e-7)
-        #expect(worstS < 5e-7)
-        #expect(tanh8(SIMD8(repeating: 1e-6))[0] == 1e-6)
+        for (level, y) in atEveryLevel([1e-6], { p, n, l in vtanh(p, count: n, level: l) }) {
+            #expect(y[0] == 1e-6, "level \(SIMDLevel.name(level))")
+        }
     }
 
+    /// Lengths that are not a multiple of the vector width (the loops' tails).
     @Test func tailsAreHandled() {
-        var a: [Float] = (0..<13).map { Float($0) * 0.3 - 2 }
-        let ref = a.map { Foundation.tanh(Double($0)) }
-        a.withUnsafeMutableBufferPointer { vtanh($0.baseAddress!, count: 13) }
-        for i in 0..<13 { #expect(abs(Double(a[i]) - ref[i]) < 5e-7) }
-        var b: [Float] = [0.5, -1, 2]
-        b.withUnsafeMutableBufferPointer { vexp($0.baseAddress!, $0.baseAddress!, count: 3) }
-        #expect(abs(b[2] - expf(2)) / expf(2) < 5e-7)
+        for n in [1, 3, 13, 17, 33] {
+            let a: [Float] = (0..<n).map { Float($0) * 0.3 - 2 }
+            for (level, y) in atEveryLevel(a, { p, n, l in vtanh(p, count: n, level: l) }) {
+                for i in 0..<n { #expect(abs(Double(y[i]) - tanh(Double(a[i]))) < 5e-7, "n \(n) level \(level)") }
+            }
+        }
     }
 
-    /// GEMM through OpenBLAS against a triple loop, with transposes and strides.
+    /// Σ exp(x − shift) against a Double sum at every level, relative 1e-6, for lengths
+    /// around the 16 partial sums; log-sum-exp of a row is m + log of it.
+    @Test func sumOfExponentials() {
+        var g = SeededGenerator(seed: 3)
+        for n in [1, 5, 15, 16, 17, 30, 31, 32, 33, 100, 4000] {
+            let x = (0..<n).map { _ in 3 * g.nextGaussian() }
+            let m = x.max()!
+            let ref = x.reduce(0.0) { $0 + exp(Double($1 - m)) }
+            for level in 0...SIMDLevel.supported {
+                let s = x.withUnsafeBufferPointer { sumExp($0.baseAddress!, count: n, shift: m, level: level) }
+                #expect(abs(Double(s) - ref) <= 1e-6 * ref, "n \(n) level \(SIMDLevel.name(level))")
+            }
+            let lse = logSumExp(x[...])
+            #expect(abs(Double(lse) - (Double(m) + log(ref))) < 1e-5, "n \(n)")
+        }
+        #expect(logSumExp([Float]()[...]) == -.infinity)
+        #expect(logSumExp([-Float.infinity, -.infinity][...]) == -.infinity)
+    }
+
     /// The vectorised argmax picks exactly what the scalar loop picks: first index on
     /// ties, NaNs skipped, all −∞ → 0; lengths around the 16-wide blocks.
     @Test func argmaxMatchesScalarLoop() {
@@ -64,77 +90,6 @@ import Testing
                 var expected = 0
                 for v in 1..<max(n, 1) where x[v] > x[expected] { expected = v }
                 #expect(x.withUnsafeBufferPointer { argmax($0.baseAddress!, count: n) } == expected, "n \(n) trial \(trial)")
-            }
-        }
-    }
-
-    @Test func gemmMatchesNaive() {
-        var g = SeededGenerator(seed: 2)
-        let m = 7, n = 5, k = 9
-        let a = (0..<(k * m)).map { _ in g.nextGaussian() }  // stored [k, m] → used transposed
-        let b = (0..<(k * n)).map { _ in g.nextGaussian() }  // [k, n]
-        var c = [Float](repeating: 1, count: m * n)
-        gemm(.transpose, .none, m: m, n: n, k: k, alpha: 2, a, lda: m, b, ldb: n, beta: 0.5, &c, ldc: n)
-        for i in 0..<m {
-            for j in 0..<n {
-                var s: Float = 0
-                for p in 0..<k { s += a[p * m + i] * b[p * n + j] }
-                #expect(abs(c[i * n + j] - (2 * s + 0.5)) < 1e-4)
-            }
-        }
-    }
-
-    /// The one-row case goes through gemv: every transpose combination, padded strides,
-    /// against a loop in Double (tolerance 1e-4 absolute on values of size ~3).
-    @Test func oneRowGemmMatchesNaive() {
-        var g = SeededGenerator(seed: 3)
-        let n = 6, k = 11, ld = 13
-        for ta in [Transpose.none, .transpose] {
-            for tb in [Transpose.none, .transpose] {
-                // op(A) is [1, k]: stored [1, ld] (none) or [k, ld] read down column 0 (transpose).
-                let a = (0..<(k * ld)).map { _ in g.nextGaussian() }
-                // op(B) is [k, n]: stored [k, ld] (none) or [n, ld] (transpose).
-                let b = (0..<(max(k, n) * ld)).map { _ in g.nextGaussian() }
-                var c = (0..<n).map { _ in g.nextGaussian() }
-                let c0 = c
-                gemm(ta, tb, m: 1, n: n, k: k, alpha: 1.5, a, lda: ld, b, ldb: ld, beta: 0.25, &c, ldc: n)
-                for j in 0..<n {
-                    var s = 0.0
-                    for p in 0..<k {
-                        let av = ta == .none ? a[p] : a[p * ld]
-                        let bv = tb == .none ? b[p * ld + j] : b[j * ld + p]
-                        s += Double(av) * Double(bv)
-                    }
-                    #expect(abs(Double(c[j]) - (1.5 * s + 0.25 * Double(c0[j]))) < 1e-4, "\(ta) \(tb) column \(j)")
-                }
-            }
-        }
-    }
-}
-
-@Suite struct StepGEMMTests {
-    /// The cut product (pieces of ≤ 2.6e5 multiply-adds) equals one cblas_sgemm call up to
-    /// float summation order: relative 1e-5 of the row's magnitude. Shapes of a BiLSTM step,
-    /// forward (op(B) = Bᵀ, n cut) and backward (k cut), with β 0 and 1 and a ragged last piece.
-    @Test func cutProductEqualsOneCall() {
-        var g = SeededGenerator(seed: 11)
-        for (m, n, k) in [(16, 1024, 256), (16, 256, 1024), (32, 600, 130), (7, 1000, 300)] {
-            for transB in [Transpose.transpose, .none] {
-                for beta: Float in [0, 1] {
-                    let a = (0..<(m * k)).map { _ in g.nextGaussian() }
-                    let b = (0..<(k * n)).map { _ in g.nextGaussian() }
-                    let c0 = (0..<(m * n)).map { _ in g.nextGaussian() }
-                    var one = c0, cut = c0
-                    let ldb = transB == .transpose ? k : n
-                    gemm(.none, transB, m: m, n: n, k: k, a, lda: k, b, ldb: ldb, beta: beta, &one, ldc: n)
-                    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in cut.withUnsafeMutableBufferPointer { cp in
-                        stepGEMM(transB, m: m, n: n, k: k, ap.baseAddress!, lda: k, bp.baseAddress!, ldb: ldb,
-                                 beta: beta, cp.baseAddress!, ldc: n, cut: true)
-                    }}}
-                    let scale = Float(k).squareRoot() * 4  // typical |C| for unit Gaussians
-                    let worst = zip(one, cut).map { abs($0 - $1) }.max()!
-                    #expect(worst <= 1e-5 * scale, "m \(m) n \(n) k \(k) \(transB) β \(beta): \(worst)")
-                }
             }
         }
     }

@@ -1,4 +1,5 @@
 import ASRCore
+import LinearAlgebra
 import ASRText
 import AudioIO
 import CTC

@@ -1,8 +1,9 @@
 #ifndef ASR_CKERNELS_H
 #define ASR_CKERNELS_H
 
-/// Fused LSTM gate arithmetic for one batch row of one time step, compiled
-/// three times: for the x86-64 baseline (SSE2), for AVX2 + FMA (x86-64-v3) and
+/// The vectorised kernels: fused LSTM and GRU gate arithmetic for one batch row
+/// of one time step, and elementwise exp/sigmoid/tanh and Σ exp over arrays,
+/// each compiled three times: for the x86-64 baseline (SSE2), for AVX2 + FMA (x86-64-v3) and
 /// for AVX-512 (x86-64-v4). Swift cannot compile one function for a wider
 /// instruction set than the whole binary, and SSE2 code ran these at a quarter
 /// of the AVX-512 speed (docs/PROFILE.md). The caller picks the level once
@@ -24,5 +25,29 @@ void asr_lstm_forward_row(int level, float *row, const float *bias, const float 
 /// `dc` holds ∂loss/∂c_t on entry and ∂loss/∂c_{t−1} on return.
 void asr_lstm_backward_row(int level, float *row, const float *tanh_c, const float *c_prev, const float *dh,
                            const float *d_out, float *dc, long hidden);
+
+/// GRU forward step (PyTorch's `nn.GRU`). `row` holds the 3H input-side
+/// pre-activations (r, z, n) with b_ih; `hh` the hidden side, W_hh h_prev + b_hh.
+/// On return `row` holds the activated gates; writes n_hidden = hh's n part
+/// (W_hn h + b_hn, kept for backward), h = (1 − z)·n + z·h_prev and a copy of h to `out`.
+void asr_gru_forward_row(int level, float *row, const float *hh, const float *h_prev, float *h, float *n_hidden,
+                         float *out, long hidden);
+
+/// GRU backward step. `row` holds the activated gates, dh (from the later step)
+/// plus d_out is ∂loss/∂h_t. Writes the 3H pre-activation gradients of the
+/// input side (`d_input`) and of the hidden side (`d_hidden`: they differ in n,
+/// scaled by r) and sets dh to the direct part of ∂loss/∂h_{t−1}, dh·z (the caller
+/// adds d_hidden · W_hh).
+void asr_gru_backward_row(int level, const float *row, const float *n_hidden, const float *h_prev, float *dh,
+                          const float *d_out, float *d_input, float *d_hidden, long hidden);
+
+/// y[i] = e^x[i]; y is x (in place) or does not overlap it.
+void asr_vexp(int level, const float *x, float *y, long n);
+/// x[i] = 1 / (1 + e^−x[i]), in place.
+void asr_vsigmoid(int level, float *x, long n);
+/// x[i] = tanh x[i], in place.
+void asr_vtanh(int level, float *x, long n);
+/// Σ e^(x[i] − shift), summed in 16 interleaved partial sums (the same order at every level).
+float asr_sum_exp_shifted(int level, const float *x, long n, float shift);
 
 #endif

@@ -1,0 +1,55 @@
+// Elementwise exp, sigmoid and tanh over arrays, and Σ exp(x − shift), at the
+// three levels, with the approximations of approx.h (ASRCore's VectorMath and
+// LogSpace call these; there is no second copy of the polynomials in Swift).
+#include "CKernels.h"
+#include "approx.h"
+
+#define VEC_KERNELS(SUFFIX, TARGET)                                                                           \
+    /* Two forms: with x and y possibly overlapping, the compiler's run-time alias                       */ \
+    /* check sends y == x to its scalar loop (2x slower), so in place has its own.                       */ \
+    TARGET static void vexp_##SUFFIX(const float *restrict x, float *restrict y, long n) {                    \
+        for (long i = 0; i < n; i++) y[i] = exp_approx(x[i]);                                                 \
+    }                                                                                                         \
+    TARGET static void vexp_inplace_##SUFFIX(float *x, long n) {                                              \
+        for (long i = 0; i < n; i++) x[i] = exp_approx(x[i]);                                                 \
+    }                                                                                                         \
+    TARGET static void vsigmoid_##SUFFIX(float *x, long n) {                                                  \
+        for (long i = 0; i < n; i++) x[i] = sigmoid_approx(x[i]);                                             \
+    }                                                                                                         \
+    TARGET static void vtanh_##SUFFIX(float *x, long n) {                                                     \
+        for (long i = 0; i < n; i++) x[i] = tanh_approx(x[i]);                                                \
+    }                                                                                                         \
+    /* 16 partial sums, lane k taking elements i ≡ k (mod 16): a vector accumulator                      */ \
+    /* without reassociating float additions, so every level sums in the same order.                     */ \
+    TARGET static float sum_exp_##SUFFIX(const float *restrict x, long n, float shift) {                     \
+        float acc[16] = {0};                                                                                  \
+        long i = 0;                                                                                           \
+        for (; i + 16 <= n; i += 16)                                                                          \
+            for (int k = 0; k < 16; k++) acc[k] += exp_approx(x[i + k] - shift);                              \
+        for (int k = 0; i + k < n; k++) acc[k] += exp_approx(x[i + k] - shift);                               \
+        float s = 0;                                                                                          \
+        for (int k = 0; k < 16; k++) s += acc[k];                                                             \
+        return s;                                                                                             \
+    }
+
+VEC_KERNELS(base, ASR_TARGET_BASE)
+#if defined(__x86_64__)
+VEC_KERNELS(avx2, ASR_TARGET_AVX2)
+VEC_KERNELS(avx512, ASR_TARGET_AVX512)
+#define DISPATCH(NAME, ...)                                                                                   \
+    do {                                                                                                      \
+        if (level >= 2) return NAME##_avx512(__VA_ARGS__);                                                    \
+        if (level == 1) return NAME##_avx2(__VA_ARGS__);                                                      \
+        return NAME##_base(__VA_ARGS__);                                                                      \
+    } while (0)
+#else
+#define DISPATCH(NAME, ...) return NAME##_base(__VA_ARGS__)
+#endif
+
+void asr_vexp(int level, const float *x, float *y, long n) {
+    if (x == y) DISPATCH(vexp_inplace, y, n);
+    DISPATCH(vexp, x, y, n);
+}
+void asr_vsigmoid(int level, float *x, long n) { DISPATCH(vsigmoid, x, n); }
+void asr_vtanh(int level, float *x, long n) { DISPATCH(vtanh, x, n); }
+float asr_sum_exp_shifted(int level, const float *x, long n, float shift) { DISPATCH(sum_exp, x, n, shift); }
