@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng flite festival festvox-kallpc16k sox libxml2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-python build test bench fixtures demo mandarin mandarin-eval ablation clean
+.PHONY: deps deps-python build test consumer bench fixtures demo mandarin mandarin-eval ablation clean
 
 ## deps: install the Debian packages the build, tests and demo need (root or sudo).
 deps:
@@ -24,6 +24,11 @@ build: deps
 TEST_FLAGS := -Xswiftc -O -Xcc -O2
 test: deps
 	$(SWIFT) test $(TEST_FLAGS)
+
+## consumer: build and run Examples/Consumer, a package that depends on this one by
+## version (a clone of HEAD tagged 1.0.0): shows the libraries are usable as a dependency.
+consumer: deps
+	scripts/check-consumer.sh
 
 ## deps-python: what the Python peers need (venv; a C++ compiler and Python headers,
 ## because kenlm, pyctcdecode's LM, is built from source by pip); only bench and fixtures use Python.

@@ -83,7 +83,7 @@ let package = Package(
             ]),
 
         // MARK: Benchmarks (driven by scripts/bench; not shipped)
-        .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "ASRKit", "ASRText", "AudioIO", "CKernels", "Features", "CTC", "Decoding", "LinearAlgebra", "NN"]),
+        .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "ASRKit", "ASRText", "AudioIO", "Features", "CTC", "Decoding", "LinearAlgebra", "NN"]),
 
         // MARK: Tests
         .target(name: "_TestSupport", dependencies: ["ASRCore"], path: "Sources/_TestSupport"),

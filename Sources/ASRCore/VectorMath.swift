@@ -35,6 +35,23 @@ package func sumExp(_ x: UnsafePointer<Float>, count n: Int, shift: Float, level
     asr_sum_exp_shifted(Int32(level), x, n, shift)
 }
 
+/// The vectorised elementwise functions over whole arrays, in place, at a chosen
+/// instruction-set level (default: the highest this CPU runs).
+public enum VectorMath {
+    /// x[i] = e^x[i].
+    public static func exp(_ x: inout [Float], level: Int = SIMDLevel.supported) {
+        x.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { vexp(b, b, count: p.count, level: level) } }
+    }
+    /// x[i] = 1 / (1 + e^−x[i]).
+    public static func sigmoid(_ x: inout [Float], level: Int = SIMDLevel.supported) {
+        x.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { vsigmoid(b, count: p.count, level: level) } }
+    }
+    /// x[i] = tanh x[i].
+    public static func tanh(_ x: inout [Float], level: Int = SIMDLevel.supported) {
+        x.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { vtanh(b, count: p.count, level: level) } }
+    }
+}
+
 /// Index of the largest of `n` values, the first one on ties — as the scalar loop
 /// `for v in 1..<n where x[v] > x[best]` (NaNs are never chosen unless `x[0]` is one).
 /// Two 8-lane maxima with the block offset of each lane's winner: 2× the scalar

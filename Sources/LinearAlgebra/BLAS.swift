@@ -71,6 +71,28 @@ package func stepGEMM(_ transB: Transpose, m: Int, n: Int, k: Int,
     }
 }
 
+/// `C = alpha · op(A) · op(B) + beta · C` on row-major arrays (the public form of
+/// `gemm`; shapes as there, checked against the arrays' sizes).
+public func matrixMultiply(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int, alpha: Float = 1,
+                           _ a: [Float], lda: Int, _ b: [Float], ldb: Int, beta: Float = 0, _ c: inout [Float], ldc: Int,
+                           recurrentStep: Bool = false, cut: Bool = StepGEMM.cut) {
+    let (ar, br) = (transA == .none ? m : k, transB == .none ? k : n)
+    precondition(m >= 0 && n >= 0 && k >= 0 && a.count >= (ar - 1) * lda + (transA == .none ? k : m) || ar == 0,
+                 "matrixMultiply: A has \(a.count) values, too few for its shape")
+    precondition(b.count >= (br - 1) * ldb + (transB == .none ? n : k) || br == 0, "matrixMultiply: B has \(b.count) values, too few")
+    precondition(c.count >= (m - 1) * ldc + n || m == 0, "matrixMultiply: C has \(c.count) values, too few")
+    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+        if recurrentStep {
+            precondition(transA == .none && alpha == 1, "a recurrent step's product has A untransposed and alpha 1")
+            stepGEMM(transB, m: m, n: n, k: k, ap.baseAddress!, lda: lda, bp.baseAddress!, ldb: ldb, beta: beta,
+                     cp.baseAddress!, ldc: ldc, cut: cut)
+        } else {
+            gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, ap.baseAddress!, lda: lda, bp.baseAddress!, ldb: ldb,
+                 beta: beta, cp.baseAddress!, ldc: ldc)
+        }
+    }}}
+}
+
 /// When `stepGEMM` cuts its product, fixed for the process (results do not depend on timing).
 public enum StepGEMM {
     /// Multiply-adds per piece.

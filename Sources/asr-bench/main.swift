@@ -4,7 +4,10 @@
 //
 //   asr-bench features --wav W.wav --type fbank|mfcc [--mel-bins N] --reps K [--out F.npy]
 //   asr-bench stepgemm [--B 16] [--H 256]   (one recurrent step's products, one call vs pieces)
-//   asr-bench gates [--B 16] [--H 256]      (one step's fused LSTM gate arithmetic per SIMD level)
+//   asr-bench gates [--B 16] [--H 256] [--cell lstm|gru]  (a recurrent direction's step per SIMD level)
+//
+// Public API only (no package-internal symbol, no C module): what it times is what
+// another package using the libraries gets.
 //
 // Output (one line): {"case": "...", "times_ms": [...], "frames": T, "dim": D}
 import ASRCore
@@ -12,7 +15,6 @@ import LinearAlgebra
 import ASRKit
 import ASRText
 import AudioIO
-import CKernels
 import CTC
 import Decoding
 import Features
@@ -146,11 +148,11 @@ case "kernels":
     func median(_ t: [Double]) -> Double { t.sorted()[t.count / 2] * 1e6 / Double(n) }
     var rows: [String: Double] = [:]
     rows["exp_scalar"] = median(time(reps) { for i in 0..<n { y[i] = expf(x[i]) } })
-    rows["exp_simd"] = median(time(reps) { x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { vexp(xp.baseAddress!, $0.baseAddress!, count: n) } } })
+    rows["exp_simd"] = median(time(reps) { y = x; VectorMath.exp(&y) })
     rows["tanh_scalar"] = median(time(reps) { for i in 0..<n { y[i] = tanhf(x[i]) } })
-    rows["tanh_simd"] = median(time(reps) { y = x; y.withUnsafeMutableBufferPointer { vtanh($0.baseAddress!, count: n) } })
+    rows["tanh_simd"] = median(time(reps) { y = x; VectorMath.tanh(&y) })
     rows["sigmoid_scalar"] = median(time(reps) { for i in 0..<n { y[i] = 1 / (1 + expf(-x[i])) } })
-    rows["sigmoid_simd"] = median(time(reps) { y = x; y.withUnsafeMutableBufferPointer { vsigmoid($0.baseAddress!, count: n) } })
+    rows["sigmoid_simd"] = median(time(reps) { y = x; VectorMath.sigmoid(&y) })
     rows["copy_only"] = median(time(reps) { y = x; y[0] += 1 })
     print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "kernels", "ns_per_value": rows]), as: UTF8.self))
 case "lstm":
@@ -220,55 +222,51 @@ case "stepgemm":
         let name = cut ? "pieces" : "one_call"
         rows["forward_\(name)_us"] = microsecondsPerCall(reps: reps) {
             for _ in 0..<reps {
-                stepGEMM(.transpose, m: B, n: GH, k: H, h, lda: H, w, ldb: H, beta: 1, &gates, ldc: GH, cut: cut)
+                matrixMultiply(.none, .transpose, m: B, n: GH, k: H, h, lda: H, w, ldb: H, beta: 1, &gates, ldc: GH,
+                               recurrentStep: true, cut: cut)
             }
         }
         rows["backward_\(name)_us"] = microsecondsPerCall(reps: reps) {
             for _ in 0..<reps {
-                stepGEMM(.none, m: B, n: H, k: GH, dG, lda: GH, w, ldb: H, beta: 0, &dh, ldc: H, cut: cut)
+                matrixMultiply(.none, .none, m: B, n: H, k: GH, dG, lda: GH, w, ldb: H, beta: 0, &dh, ldc: H,
+                               recurrentStep: true, cut: cut)
             }
         }
     }
     print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "stepgemm", "B": B, "H": H, "core": BLASThreads.coreName,
                                                                         "us_per_call": rows], options: [.sortedKeys]), as: UTF8.self))
 case "gates":
-    // One time step's fused LSTM gate arithmetic (B rows), forward and backward, at
-    // every instruction-set level of CKernels this CPU runs, µs per step (medians).
-    let B = Int(opts["B"] ?? "16")!, H = Int(opts["H"] ?? "256")!, reps = Int(opts["reps"] ?? "2000")!
+    // One recurrent direction (LSTM or GRU) forward and backward over T steps at every
+    // instruction-set level of its fused gate kernels this CPU runs, µs per step
+    // (medians). The step GEMMs are the same at every level, so the differences
+    // between levels are the gate arithmetic's.
+    let B = Int(opts["B"] ?? "16")!, H = Int(opts["H"] ?? "256")!, T = Int(opts["T"] ?? "50")!
+    let cell = CellType(rawValue: opts["cell"] ?? "lstm")!
+    BLASThreads.set(1)
     var g = SeededGenerator(seed: 5)
-    func random(_ n: Int, _ scale: Float) -> [Float] { (0..<n).map { _ in scale * g.nextGaussian() } }
-    var rows = random(B * 4 * H, 2), bias = random(4 * H, 0.1), cPrev = random(B * H, 1)
-    var c = [Float](repeating: 0, count: B * H), tanhC = c, h = c, out = c, dc = random(B * H, 0.1)
-    var dh = random(B * H, 0.1), dOut = random(B * H, 0.1)
+    let direction = RecurrentDirection(cell: cell, inputSize: H, hiddenSize: H, reverse: false, name: "rnn", layer: 0, rng: &g)
+    let x = SequenceBatch(data: Matrix(rows: T * B, cols: H, storage: (0..<(T * B * H)).map { _ in g.nextGaussian() }),
+                          frames: T, batch: B, lengths: [Int](repeating: T, count: B))
+    let dOut = Matrix(rows: T * B, cols: H, storage: (0..<(T * B * H)).map { _ in 0.1 * g.nextGaussian() })
     var result: [String: Double] = [:]
-    for level in 0...Int(asr_simd_level_supported()) {
-        let name = ["baseline", "avx2", "avx512"][level]
-        result["forward_\(name)_us"] = microsecondsPerCall(reps: reps) {
-            for _ in 0..<reps {
-                for b in 0..<B {
-                    asr_lstm_forward_row(Int32(level), &rows[b * 4 * H], bias, &cPrev[b * H], &c[b * H], &tanhC[b * H],
-                                         &h[b * H], &out[b * H], H)
-                }
-            }
-        }
-        result["backward_\(name)_us"] = microsecondsPerCall(reps: reps) {
-            for _ in 0..<reps {
-                for b in 0..<B {
-                    asr_lstm_backward_row(Int32(level), &rows[b * 4 * H], &tanhC[b * H], &cPrev[b * H], &dh[b * H],
-                                          &dOut[b * H], &dc[b * H], H)
-                }
-            }
-        }
+    for level in 0...SIMDLevel.supported {
+        direction.simdLevel = level
+        let name = SIMDLevel.name(level)
+        result["forward_\(name)_us"] = microsecondsPerCall(reps: T) { _ = direction.forward(x, training: true) }
+        result["backward_\(name)_us"] = microsecondsPerCall(reps: T) {
+            _ = direction.forward(x, training: true)
+            _ = direction.backward(dOut, inputGradient: false)
+        } - result["forward_\(name)_us"]!
     }
-    print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "gates", "B": B, "H": H, "us_per_step": result],
-                                                       options: [.sortedKeys]), as: UTF8.self))
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "gates", "cell": cell.rawValue, "B": B, "H": H, "T": T,
+                                                                        "us_per_step": result], options: [.sortedKeys]), as: UTF8.self))
 case "sgemm":
     // Peak single-precision GEMM rate of this machine through OpenBLAS, GFLOP/s.
     let n = Int(opts["n"] ?? "1024")!, threads = Int(opts["threads"] ?? "1")!
     BLASThreads.set(threads)
     let a = [Float](repeating: 1.0001, count: n * n), b = [Float](repeating: 0.9999, count: n * n)
     var c = [Float](repeating: 0, count: n * n)
-    let times = time(Int(opts["reps"] ?? "10")!) { gemm(.none, .none, m: n, n: n, k: n, a, lda: n, b, ldb: n, beta: 0, &c, ldc: n) }
+    let times = time(Int(opts["reps"] ?? "10")!) { matrixMultiply(.none, .none, m: n, n: n, k: n, a, lda: n, b, ldb: n, beta: 0, &c, ldc: n) }
     let best = times.min()!
     print(String(decoding: try! JSONSerialization.data(withJSONObject: ["case": "sgemm", "times_ms": times, "gflops": 2 * Double(n * n * n) / best / 1e6, "threads": threads, "core": BLASThreads.coreName]), as: UTF8.self))
 case "make-model":

@@ -58,7 +58,7 @@ optimizerOptions.learningRate = 0.02
 let step = TrainStep(model: model, optimizer: Optimizer(parameters: model.parameters, options: optimizerOptions),
                      vocabulary: tokens.count, clipNorm: 5)
 var loss: Float = .infinity
-for _ in 0..<150 {
+for _ in 0..<400 {
     guard case .updated(let l) = step(features: trainFeatures, labels: labels, learningRate: 0.02) else {
         print("training step failed"); exit(1)
     }
