@@ -54,12 +54,12 @@ modelOptions.numLayers = 1
 modelOptions.dropout = 0
 let model = AcousticModel(inputSize: options.dimension, outputSize: tokens.count, options: modelOptions)
 var optimizerOptions = OptimizerOptions()
-optimizerOptions.learningRate = 0.02
+optimizerOptions.learningRate = 0.005
 let step = TrainStep(model: model, optimizer: Optimizer(parameters: model.parameters, options: optimizerOptions),
                      vocabulary: tokens.count, clipNorm: 5)
 var loss: Float = .infinity
 for _ in 0..<400 {
-    guard case .updated(let l) = step(features: trainFeatures, labels: labels, learningRate: 0.02) else {
+    guard case .updated(let l) = step(features: trainFeatures, labels: labels, learningRate: 0.005) else {
         print("training step failed"); exit(1)
     }
     loss = l
