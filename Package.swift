@@ -77,10 +77,7 @@ let package = Package(
         // MARK: Command-line tool (thin)
         .executableTarget(
             name: "asr",
-            dependencies: [
-                "ASRCore", "AudioIO", "Features", "Decoding", "ASRText", "ASRKit", "NN", "Plot",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            dependencies: ["ASRKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Benchmarks (driven by scripts/bench; not shipped)
         .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "ASRKit", "ASRText", "AudioIO", "Features", "CTC", "Decoding", "LinearAlgebra", "NN"]),

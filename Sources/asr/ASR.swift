@@ -1,5 +1,5 @@
 import ArgumentParser
-import ASRCore
+import ASRKit
 
 @main
 struct ASR: ParsableCommand {

@@ -1,7 +1,5 @@
 import ArgumentParser
-import ASRCore
-import ASRText
-import Decoding
+import ASRKit
 import Foundation
 
 enum PosteriorKind: String, ExpressibleByArgument, CaseIterable {

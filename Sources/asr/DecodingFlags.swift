@@ -1,7 +1,5 @@
 import ArgumentParser
-import ASRCore
 import ASRKit
-import Decoding
 
 extension LMUnitSetting: ExpressibleByArgument {}
 extension BeamSearchKind: ExpressibleByArgument {}

@@ -1,7 +1,5 @@
 import ArgumentParser
-import ASRCore
 import ASRKit
-import ASRText
 import Foundation
 
 /// `asr eval`.

@@ -1,7 +1,5 @@
 import ArgumentParser
-import ASRCore
-import AudioIO
-import Features
+import ASRKit
 import Foundation
 
 extension WindowType: ExpressibleByArgument {

@@ -1,6 +1,5 @@
 import ArgumentParser
-import ASRCore
-import Decoding
+import ASRKit
 import Foundation
 
 /// `asr lm build`: estimate an n-gram LM from text, no external toolkit needed.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import ASRCore
 import ASRKit
 import Foundation
 

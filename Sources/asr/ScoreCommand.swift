@@ -1,6 +1,5 @@
 import ArgumentParser
-import ASRCore
-import ASRText
+import ASRKit
 import Foundation
 
 extension TranscriptFormat: ExpressibleByArgument {}

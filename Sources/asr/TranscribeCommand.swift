@@ -1,8 +1,5 @@
 import ArgumentParser
-import ASRCore
 import ASRKit
-import AudioIO
-import Decoding
 import Foundation
 
 /// `asr transcribe FILE…`.
