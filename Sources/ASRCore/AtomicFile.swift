@@ -31,19 +31,26 @@ public enum AtomicFile {
     }
 }
 
-/// File-level errors shared by every stage; each names the file.
+/// The one error type for a file that is missing, unreadable, unwritable or not
+/// what it should be, shared by every stage; each case names the file (and the
+/// line), and says what was expected.
 public enum FileError: Error, Equatable, CustomStringConvertible {
-    case notFound(path: String)
+    /// No such file; `hint` says what it should be or how to make it.
+    case notFound(path: String, hint: String? = nil)
     case cannotRead(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
     case malformed(path: String, reason: String)
+    /// Line `line` (1-based) of a line-oriented file is not what was expected.
+    case malformedLine(path: String, line: Int, reason: String)
 
     public var description: String {
         switch self {
-        case .notFound(let p): return "\(p): no such file"
+        case .notFound(let p, nil): return "\(p): no such file"
+        case .notFound(let p, let h?): return "\(p): no such file (\(h))"
         case .cannotRead(let p, let r): return "\(p): cannot read: \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
         case .malformed(let p, let r): return "\(p): \(r)"
+        case .malformedLine(let p, let n, let r): return "\(p):\(n): \(r)"
         }
     }
 }

@@ -5,21 +5,6 @@ import Decoding
 import Foundation
 import Plot
 
-/// Errors reading an experiment for `asr report`; each names the file.
-public enum ReportError: Error, CustomStringConvertible {
-    case missing(path: String, hint: String)
-    case badLine(path: String, line: Int, reason: String)
-    case badFile(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .missing(let p, let h): return "\(p): not found (\(h))"
-        case .badLine(let p, let n, let r): return "\(p):\(n): \(r)"
-        case .badFile(let p, let r): return "\(p): \(r)"
-        }
-    }
-}
-
 /// The posteriorgram of one decoded utterance (shared by the report and `asr transcribe --plot`).
 public func posteriorgram(title: String, logProbs: Matrix, transcript: Transcript, samples: [Float], bundle: ModelBundle) -> Posteriorgram {
     Posteriorgram(title: title, probabilities: logProbs.storage.map { expf($0) }, frames: logProbs.rows,
@@ -46,14 +31,18 @@ public struct ExperimentReport {
 
     /// `train.jsonl`, one epoch per line.
     public static func loadHistory(_ path: String) throws -> [EpochLog] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ReportError.missing(path: path, hint: "the training log `asr train` writes beside the model")
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw FileError.notFound(path: path, hint: "the training log `asr train` writes beside the model")
+        }
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw FileError.cannotRead(path: path, reason: "\(error.localizedDescription)")
         }
         let dec = ModelBundle.decoder()
         var out: [EpochLog] = []
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             do { out.append(try dec.decode(EpochLog.self, from: Data(line.utf8))) } catch {
-                throw ReportError.badLine(path: path, line: i + 1, reason: "expected one JSON epoch record (epoch, train_loss, …): \(error)")
+                throw FileError.malformedLine(path: path, line: i + 1, reason: "expected one JSON epoch record (epoch, train_loss, …): \(error)")
             }
         }
         return out
@@ -63,16 +52,13 @@ public struct ExperimentReport {
         let bundle = try ModelBundle.load(directory)
         let history = try Self.loadHistory(path("train.jsonl"))
         let evalFile = evalPath ?? path("eval.json")
-        var summary: Scorer.Summary?
+        var evaluation: EvaluationFile?
         if FileManager.default.fileExists(atPath: evalFile) {
-            let dec = JSONDecoder()
-            dec.keyDecodingStrategy = .convertFromSnakeCase
-            do { summary = try dec.decode(Scorer.Summary.self, from: Data(contentsOf: URL(fileURLWithPath: evalFile))) } catch {
-                throw ReportError.badFile(path: evalFile, reason: "expected the JSON summary `asr eval --report` writes: \(error)")
-            }
+            evaluation = try EvaluationFile.load(evalFile)
         } else if evalPath != nil {
-            throw ReportError.missing(path: evalFile, hint: "write one with `asr eval --manifest TEST.jsonl --report \(path("eval.txt"))`")
+            throw FileError.notFound(path: evalFile, hint: "write one with `asr eval --manifest TEST.jsonl --report \(path("eval.txt"))`")
         }
+        let summary = evaluation?.summary
         // recipe.json is optional (a model copied without it); a present but unreadable one is an error.
         let recipeFile = path("recipe.json")
         var recipeText = "", recipe: Recipe?
@@ -81,20 +67,20 @@ public struct ExperimentReport {
                 recipeText = try String(contentsOfFile: recipeFile, encoding: .utf8)
                 recipe = try ModelBundle.decoder().decode(Recipe.self, from: Data(recipeText.utf8))
             } catch {
-                throw ReportError.badFile(path: recipeFile, reason: "expected the recipe `asr train` writes beside the model: \(error)")
+                throw FileError.malformed(path: recipeFile, reason: "expected the recipe `asr train` writes beside the model: \(error)")
             }
         }
 
         var h = HTMLPage(title: "asr report: \(bundle.info.name)")
         h.heading(1, "\(bundle.info.name): training and evaluation report")
         h.paragraph("Experiment \(directory) · model from epoch \(bundle.info.epoch) · generated \(Self.dateString())", cls: "sub")
-        h.raw(cards(bundle: bundle, history: history, summary: summary))
+        h.raw(cards(bundle: bundle, history: history, evaluation: evaluation))
 
         h.heading(2, "Training")
         h.raw(trainingCharts(history))
 
         h.heading(2, "Evaluation")
-        if let summary { h.raw(evaluation(summary, byChar: bundle.tokens.space == nil)) } else {
+        if let summary { h.raw(evaluationSection(summary, byChar: bundle.tokens.space == nil)) } else {
             h.paragraph("No evaluation yet: run `asr eval --model \(directory) --manifest TEST.jsonl --report \(path("eval.txt"))`, then `asr report` again.")
         }
 
@@ -123,12 +109,14 @@ public struct ExperimentReport {
             : s >= 60 ? String(format: "%d min %02d s", Int(s) / 60, Int(s) % 60) : String(format: "%.1f s", s)
     }
 
-    func cards(bundle: ModelBundle, history: [EpochLog], summary: Scorer.Summary?) -> String {
+    func cards(bundle: ModelBundle, history: [EpochLog], evaluation: EvaluationFile?) -> String {
         var items: [(String, String, String)] = []
         let unit = bundle.tokens.space == nil ? "CER" : "WER"
-        if let s = summary {
+        if let e = evaluation {
+            let s = e.summary
             items.append(("test \(unit)", Self.pct(unit == "CER" ? s.cer : s.wer), "\(s.utterances) utterances"))
-            items.append(("test \(unit == "CER" ? "WER" : "CER")", Self.pct(unit == "CER" ? s.wer : s.cer), s.title.map { Self.decodingNote($0) } ?? ""))
+            // How it was decoded, as eval.json records it (files from before it did show none).
+            items.append(("test \(unit == "CER" ? "WER" : "CER")", Self.pct(unit == "CER" ? s.wer : s.cer), e.decodingSummary ?? ""))
         }
         items.append(("validation \(unit)", Self.pct(unit == "CER" ? bundle.info.devCer : bundle.info.devWer), "best epoch \(bundle.info.epoch)"))
         items.append(("parameters", String(format: "%.2f M", Double(bundle.info.parameters) / 1e6),
@@ -139,13 +127,6 @@ public struct ExperimentReport {
             s += "<div class=\"card\"><div class=\"k\">\(SVGWriter.escape(k))</div><div class=\"v\">\(SVGWriter.escape(v))</div><div class=\"n\">\(SVGWriter.escape(note))</div></div>"
         }
         return s + "</div>"
-    }
-
-    /// "greedy" / "beam 8 + LM words.arpa (α 0.3, β 1)" out of an eval title.
-    static func decodingNote(_ title: String) -> String {
-        guard let comma = title.range(of: ", ", options: .backwards, range: title.startIndex..<(title.range(of: " (")?.lowerBound ?? title.endIndex)),
-              let open = title.range(of: " (", range: comma.upperBound..<title.endIndex) else { return "" }
-        return String(title[comma.upperBound..<open.lowerBound])
     }
 
     func trainingCharts(_ history: [EpochLog]) -> String {
@@ -173,7 +154,7 @@ public struct ExperimentReport {
         return s + "</div>"
     }
 
-    func evaluation(_ e: Scorer.Summary, byChar: Bool) -> String {
+    func evaluationSection(_ e: Scorer.Summary, byChar: Bool) -> String {
         var s = "<p class=\"mono\">" + SVGWriter.escape(e.title ?? "evaluation") + "</p>"
         func rate(_ n: Int, _ c: ErrorCounts) -> Double { 100 * Double(n) / Double(max(c.hits + c.substitutions + c.deletions, 1)) }
         func row(_ label: String, _ c: ErrorCounts) -> (label: String, segments: [StackedBarChart.Segment]) {
@@ -238,7 +219,7 @@ public struct ExperimentReport {
         guard examples > 0 else { return "" }
         let candidates = [manifest, summary?.source, recipe?.data.test, recipe?.data.dev].compactMap { $0 }.filter { !$0.isEmpty }
         guard let source = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            if let m = manifest { throw ReportError.missing(path: m, hint: "the manifest to draw posteriorgrams from") }
+            if let m = manifest { throw FileError.notFound(path: m, hint: "the manifest to draw posteriorgrams from") }
             return "<p>No test or validation manifest found (\(SVGWriter.escape(candidates.joined(separator: ", ")))), so no posteriorgrams; pass --manifest.</p>"
         }
         let utts = try DataSet.load(source, normalize: bundle.info.normalize)

@@ -61,7 +61,10 @@ import _TestSupport
         #expect(e.stdout.contains("%WER ") && e.stdout.contains("%CER "))
         let text = try String(contentsOfFile: report, encoding: .utf8)
         #expect(text.contains("REF:") && text.contains("HYP:"))
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("eval.json").path))
+        // eval.json keeps the decoding settings as data (the report shows them from there).
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("eval.json"))) as? [String: Any]
+        #expect((json?["decoding"] as? [String: Any])?["beam"] as? Int == 0, "\(json ?? [:])")
+        #expect(json?["decoding_summary"] as? String == "greedy" && json?["wer"] is Double, "\(json ?? [:])")
         // One line per engine of the test split (manifest field "engine"); a field no line has is an error.
         let per = try CLI.run(["eval", "--model", exp.path, "--manifest", Self.corpus.path + "/test.jsonl", "--per", "engine"])
         #expect(per.status == 0 && per.stdout.contains("Per engine:") && per.stdout.contains("\nespeak-ng "), "\(per.stdout)")
@@ -89,6 +92,7 @@ import _TestSupport
         #expect(try count("//*[local-name()='svg'][contains(@class,'posteriorgram')]") == 2)
         #expect(try count("//*[local-name()='svg'][contains(@class,'bar-chart')]") == 1)
         #expect(html.contains("test WER") && html.contains("Worst, median and best utterances"))
+        #expect(html.contains(">greedy<"), "the decoding note comes from eval.json's decoding_summary")
         #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"),
                 "nothing fetched from elsewhere")
 

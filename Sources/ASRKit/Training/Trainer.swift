@@ -8,16 +8,26 @@ import Features
 import Foundation
 import NN
 
-/// Errors that stop training; each says what to do.
-public enum TrainError: Error, CustomStringConvertible {
-    case noUsableData(String)
-    case diverged(String)
-    case resume(String)
+/// Errors that stop training; each names its file or utterance and says what to do.
+public enum TrainError: Error, Equatable, CustomStringConvertible {
+    /// No utterance of the training manifest could be read (or fits the model).
+    case noUsableData(manifest: String)
+    /// `maxBadBatches` batches in a row had a NaN/inf loss or gradient; the last one's utterances.
+    case diverged(badBatches: Int, lastBatch: String)
+    /// `--resume` of an experiment started with a different recipe (outside its decode section).
+    case recipeChanged(recipe: String, experiment: String)
     /// A perturbation of an utterance failed (its origin and the error).
     case augmentation(origin: String, reason: String)
+
     public var description: String {
         switch self {
-        case .noUsableData(let s), .diverged(let s), .resume(let s): return s
+        case .noUsableData(let m): return "\(m): no readable training utterances"
+        case .diverged(let n, let last):
+            return "training diverged: \(n) batches in a row with a NaN/inf loss or gradient (last: \(last)); "
+                + "lower train.optimizer.learning_rate or check the data"
+        case .recipeChanged(let r, let e):
+            return "\(r): the recipe changed since \(e) was started (outside its decode section); "
+                + "resume needs the same recipe (or train under another name)"
         case .augmentation(let o, let r): return "\(o): augmenting this utterance failed: \(r)"
         }
     }
@@ -211,7 +221,7 @@ public final class Trainer {
         log("data: \(trainUtts.count) training utterances, \(devUtts.count) validation; \(tokens.count) tokens")
         let train = loadAudio(trainUtts, tokens: tokens, name: recipe.data.train)
         let dev = loadAudio(devUtts, tokens: tokens, name: recipe.data.dev)
-        guard !train.isEmpty else { throw TrainError.noUsableData("\(recipe.data.train): no readable training utterances") }
+        guard !train.isEmpty else { throw TrainError.noUsableData(manifest: recipe.data.train) }
         let hours = train.reduce(0.0) { $0 + Double($1.samples.count) } / Double(recipe.data.sampleRate) / 3600
         log(String(format: "audio: %.2f h of training speech loaded", hours))
         return TrainingData(tokens: tokens, train: train, dev: dev)
@@ -245,7 +255,7 @@ public final class Trainer {
         }
         let saved = try store.state(last)
         guard saved.recipeHash == recipeHash || startedByAnotherVersion(sameAs: recipeHash) else {
-            throw TrainError.resume("\(recipePath): the recipe changed since \(expDir) was started (outside its decode section); resume needs the same recipe (or train under another name)")
+            throw TrainError.recipeChanged(recipe: recipePath, experiment: expDir)
         }
         try store.restore(last, model: model, optimizer: optimizer)
         state = saved
@@ -323,7 +333,7 @@ public final class Trainer {
                 let what = loss.isFinite ? "non-finite gradient (loss \(loss))" : "non-finite loss (\(loss))"
                 log("warning: \(what) in batch with \(ids); batch skipped")
                 if badInARow >= recipe.train.maxBadBatches {
-                    throw TrainError.diverged("training diverged: \(badInARow) batches in a row with a NaN/inf loss or gradient (last: \(ids)); lower train.optimizer.learning_rate or check the data")
+                    throw TrainError.diverged(badBatches: badInARow, lastBatch: "\(ids)")
                 }
                 continue
             case .updated(let loss):
