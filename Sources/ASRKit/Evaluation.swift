@@ -57,20 +57,10 @@ public struct Evaluation {
     }
 
     /// One line per group: utterances, reference words, %WER, %CER, %SER ("" without groups).
-    public var groupTable: String {
-        guard let field = groupField, !groups.isEmpty else { return "" }
-        let width = max(field.count, groups.keys.map(\.count).max() ?? 0)
-        var s = "Per \(field):\n" + field.padding(toLength: width, withPad: " ", startingAt: 0) + "   utts   words    %WER    %CER    %SER\n"
-        for (g, sc) in groups.sorted(by: { $0.key < $1.key }) {
-            s += g.padding(toLength: width, withPad: " ", startingAt: 0)
-                + String(format: "  %5d  %6d  %6.2f  %6.2f  %6.2f\n", sc.utterances.count, sc.words.referenceLength,
-                         100 * sc.words.errorRate, 100 * sc.chars.errorRate, 100 * sc.words.sentenceErrorRate)
-        }
-        return s
-    }
+    public var groupTable: String { groupField.map { Scorer.groupTable($0, groups) } ?? "" }
 
-    /// The full text report: title, summary, confusions, alignments, the group table.
-    public var report: String { scorer.report(title: title) + (groupTable.isEmpty ? "" : "\n" + groupTable) }
+    /// The full text report: title, summary, confusions, the group table, alignments.
+    public var report: String { scorer.report(title: title, field: groupField ?? "", groups: groups) }
 
     /// What `eval.json` holds: the scorer's summary, the title, and the decoding settings as data.
     public var file: EvaluationFile {

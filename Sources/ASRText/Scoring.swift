@@ -48,8 +48,24 @@ public struct Scorer {
     /// `%WER …`, `%CER …` and `%SER …` lines.
     public var summaryLines: [String] { [words.kaldiLine("WER"), chars.kaldiLine("CER"), words.sentenceLine()] }
 
-    /// The full text report: summary, confusions, per-utterance alignments.
-    public func report(title: String) -> String {
+    /// One line per group of utterances (utterances, reference words, %WER, %CER,
+    /// %SER), under "Per FIELD:"; "" without groups. `asr eval --per` and `asr score
+    /// --utt2spk` print it; `report(title:groups:)` places it before the alignments.
+    public static func groupTable(_ field: String, _ groups: [String: Scorer]) -> String {
+        guard !groups.isEmpty else { return "" }
+        let width = max(field.count, groups.keys.map(\.count).max() ?? 0)
+        var s = "Per \(field):\n" + field.padding(toLength: width, withPad: " ", startingAt: 0) + "   utts   words    %WER    %CER    %SER\n"
+        for (g, sc) in groups.sorted(by: { $0.key < $1.key }) {
+            s += g.padding(toLength: width, withPad: " ", startingAt: 0)
+                + String(format: "  %5d  %6d  %6.2f  %6.2f  %6.2f\n", sc.utterances.count, sc.words.referenceLength,
+                         100 * sc.words.errorRate, 100 * sc.chars.errorRate, 100 * sc.words.sentenceErrorRate)
+        }
+        return s
+    }
+
+    /// The full text report: summary, confusions, the table of each group of
+    /// utterances (`groups`, by the value of `field`), per-utterance alignments.
+    public func report(title: String, field: String = "", groups: [String: Scorer] = [:]) -> String {
         var s = "\(title)\n\n" + summaryLines.joined(separator: "\n") + "\n"
         s += String(format: "MER %.2f%%  WIL %.2f%%  WIP %.2f%%\n", 100 * words.matchErrorRate, 100 * words.wordInformationLost,
                     100 * words.wordInformationPreserved)
@@ -63,6 +79,8 @@ public struct Scorer {
             s += "\nMost frequent character errors (ref → hyp):\n"
             for (pair, n) in topChars { s += String(format: "%6d  ", n) + pair + "\n" }
         }
+        let table = Self.groupTable(field, groups)
+        if !table.isEmpty { s += "\n" + table }
         s += "\nAlignments (*** = gap; S substitution, D deletion, I insertion):\n\n" + alignmentText.joined(separator: "\n")
         return s
     }

@@ -74,17 +74,8 @@ struct ScoreCommand: ParsableCommand {
                        + missingRef.prefix(5).joined(separator: ", ") + (missingRef.count > 5 ? ", …" : ""))
         }
         if let report {
-            var text = scorer.report(title: "asr score: \(hyp) against \(ref) (\(fmt.rawValue) format, \(scorer.utterances.count) utterances)")
-            if !speakers.isEmpty {
-                var table = "\nPer speaker:\n" + "speaker".padding(toLength: 16, withPad: " ", startingAt: 0) + "  utts   words   %WER   %CER\n"
-                for (s, sc) in speakers.sorted(by: { $0.key < $1.key }) {
-                    table += s.padding(toLength: 16, withPad: " ", startingAt: 0)
-                        + String(format: "  %4d  %6d  %5.2f  %5.2f\n", sc.utterances.count, sc.words.referenceLength,
-                                 100 * sc.words.errorRate, 100 * sc.chars.errorRate)
-                }
-                text = text.replacingOccurrences(of: "\nAlignments (", with: table + "\nAlignments (")
-            }
-            try AtomicFile.write(text, to: report)
+            let title = "asr score: \(hyp) against \(ref) (\(fmt.rawValue) format, \(scorer.utterances.count) utterances)"
+            try AtomicFile.write(scorer.report(title: title, field: "speaker", groups: speakers), to: report)
         }
         if json {
             print(String(decoding: try scorer.summaryJSON(), as: UTF8.self))
