@@ -27,11 +27,15 @@
 # Each manifest line names its "speaker" (ENGINE:VOICE) and its "engine", so
 # `asr eval --per engine` reports each engine of a split on its own line.
 #
-# mandarin: short sentences of 1–4 common words and phrases (data/mandarin/
-# phrases.tsv: 261 phrases over 319 characters, with 好棒棒, 谢谢, 妈妈 and other
-# repeated characters), read by espeak-ng's cmn-latn-pinyin voice (which speaks
-# Mandarin from tone-numbered pinyin; `-v cmn` would spell the characters in
-# English) with every voice variant, random pitch and rate; split by variant.
+# mandarin: sentences of 2–5 words of everyday Mandarin (data/mandarin/words.tsv:
+# the 4,000 most frequent words of jieba's dictionary and words for the rest of
+# the 1,000 most frequent characters, 1,666 characters in all; see make_words.sh),
+# 12% with a doubled-character phrase of data/mandarin/phrases.tsv (好棒棒, 谢谢,
+# 妈妈 …), read by espeak-ng's cmn-latn-pinyin voice (which speaks Mandarin from
+# tone-numbered pinyin; `-v cmn` would spell the characters in English) with
+# every voice variant, random pitch and rate; split by variant. Dev and test
+# sentences each hold a word that no training sentence has (8% of the
+# multi-character words are held out, half for dev, half for test).
 set -euo pipefail
 usage="usage: make_corpus.sh digits|mandarin OUT [--count N] [--seed S] [--engines LIST] [--test-voices LIST] [--dev-voices LIST]"
 corpus=${1:?$usage}
@@ -94,14 +98,36 @@ else
   # Check that the voice really speaks Mandarin (tone contours in the phonemes).
   espeak-ng -q -v cmn-latn-pinyin -x "ni3 hao3" 2>/dev/null | grep -q "214" || {
     echo "make_corpus.sh: espeak-ng's cmn-latn-pinyin voice does not produce Mandarin phonemes" >&2; exit 1; }
-  mapfile -t phrase_text < <(cut -f1 "$here/mandarin/phrases.tsv")
-  mapfile -t phrase_pinyin < <(cut -f2 "$here/mandarin/phrases.tsv")
+  # Vocabulary (data/mandarin/words.tsv, made by make_words.sh from jieba's
+  # word-frequency dictionary): word, pinyin, weight, train|heldout.
+  mapfile -t w_text < <(cut -f1 "$here/mandarin/words.tsv")
+  mapfile -t w_pinyin < <(cut -f2 "$here/mandarin/words.tsv")
+  mapfile -t w_weight < <(cut -f3 "$here/mandarin/words.tsv")
+  mapfile -t w_use < <(cut -f4 "$here/mandarin/words.tsv")
+  # The phrases with a doubled character (好棒棒, 谢谢, 妈妈, 宝宝 …), in every split.
+  mapfile -t doubled < <(grep -n -P '^[^\t]*(.)\1' "$here/mandarin/phrases.tsv" | cut -d: -f2-)
+  wpool=(); cover=(); held_dev=(); held_test=()
+  for ((i = 0; i < ${#w_text[@]}; i++)); do
+    if [ "${w_use[i]}" = heldout ]; then
+      # Held-out words alternate between dev and test: dev never tunes on a test word.
+      if [ $(( (${#held_dev[@]} + ${#held_test[@]}) % 2 )) = 0 ]; then held_dev+=("$i"); else held_test+=("$i"); fi
+      continue
+    fi
+    cover+=("$i")
+    for ((k = 0; k < w_weight[i]; k++)); do wpool+=("$i"); done
+  done
 fi
 # Variants, in espeak-ng's list order; the split below is a seeded shuffle of them.
 mapfile -t variants < <(espeak-ng --voices=variant | awk 'NR>1 {print $5}' | sed 's|^!v/||' | grep -v -x -e fast_test | sort)
 words=(zero oh one two three four five six seven eight nine)
 
 RANDOM=$seed
+# Mandarin: a seeded reshuffle of the training words each time the list is used up.
+cpos=0
+shuffle_cover() {
+  local i j t
+  for ((i = ${#cover[@]} - 1; i > 0; i--)); do j=$(((RANDOM << 15 | RANDOM) % (i + 1))); t=${cover[i]}; cover[i]=${cover[j]}; cover[j]=$t; done
+}
 # Seeded Fisher–Yates shuffle of the variants; then 15% test, 10% dev, the rest train.
 n=${#variants[@]}
 for ((i = n - 1; i > 0; i--)); do j=$((RANDOM % (i + 1))); t=${variants[i]}; variants[i]=${variants[j]}; variants[j]=$t; done
@@ -143,13 +169,44 @@ for ((k = 0; k < count; k++)); do
     text=${text% }
     spoken=$text
   else
-    nw=$((1 + RANDOM % 4))
-    text=""; spoken=""
+    # 2–5 words: half drawn in turn from a shuffled list of every training word (so
+    # each occurs), half by weight (frequency^0.3); dev and test sentences get one
+    # held-out word (never in training) each; 12% get a doubled-character phrase.
+    nw=$((2 + RANDOM % 4))
+    picks=()
     for ((w = 0; w < nw; w++)); do
-      p=$((RANDOM % ${#phrase_text[@]}))
-      text+="${phrase_text[p]}"; spoken+="${phrase_pinyin[p]} "
+      if [ $((RANDOM % 2)) = 0 ]; then
+        c=$((cpos % ${#cover[@]}))
+        [ "$c" = 0 ] && shuffle_cover
+        picks+=("${cover[c]}"); cpos=$((cpos + 1))
+      else
+        picks+=("${wpool[(RANDOM << 15 | RANDOM) % ${#wpool[@]}]}")
+      fi
     done
-    spoken=${spoken% }
+    texts=(); pinyins=()
+    for i in "${picks[@]}"; do texts+=("${w_text[i]}"); pinyins+=("${w_pinyin[i]}"); done
+    held=()
+    [ "$split" = dev ] && held=("${held_dev[@]}")
+    [ "$split" = test ] && held=("${held_test[@]}")
+    if [ ${#held[@]} -gt 0 ]; then
+      i=${held[RANDOM % ${#held[@]}]}; at=$((RANDOM % nw))
+      texts[at]=${w_text[i]}; pinyins[at]=${w_pinyin[i]}
+    fi
+    if [ $((RANDOM % 100)) -lt 12 ]; then
+      d=${doubled[RANDOM % ${#doubled[@]}]}; at=$((RANDOM % nw))
+      texts[at]=${d%%$'\t'*}; pinyins[at]=${d#*$'\t'}
+    fi
+    # 一 and 不 change tone before the next word's first syllable (within a word
+    # pypinyin did it): 不 → bu2 before a 4th tone; 一 → yi2 before a 4th, yi4 before 1–3.
+    for ((w = 0; w + 1 < nw; w++)); do
+      next=${pinyins[w + 1]%% *}; tone=${next: -1}
+      case "${texts[w]}:$tone" in
+        不:4) pinyins[w]=bu2 ;;
+        一:4) pinyins[w]=yi2 ;;
+        一:[123]) pinyins[w]=yi4 ;;
+      esac
+    done
+    text=$(IFS=; echo "${texts[*]}"); spoken="${pinyins[*]}"
   fi
   if [ "$engine" = espeak-ng ]; then
     pitch=$((20 + RANDOM % 61)); rate=$((120 + RANDOM % 100)); gap=$((RANDOM % 6)); amp=$((70 + RANDOM % 80))
