@@ -150,12 +150,14 @@ import _TestSupport
 
 @Suite struct CorpusGeneratorTests {
     /// The Mandarin corpus: Chinese text in the manifest, audio from the
-    /// cmn-latn-pinyin voice, test voices disjoint from training voices.
+    /// cmn-latn-pinyin voice, test voices disjoint from training voices; every dev
+    /// and test sentence holds a word of words.tsv's held-out list (the generator
+    /// never draws those for training), and no test sentence is a training sentence.
     @Test func mandarinCorpus() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zh-\(getpid())")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "mandarin", dir.path, "--count", "24", "--seed", "4"]
+        p.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "mandarin", dir.path, "--count", "60", "--seed", "4"]
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         p.waitUntilExit()
@@ -170,6 +172,22 @@ import _TestSupport
         let trainVoices = Set(try String(contentsOf: dir.appendingPathComponent("voices-train.txt"), encoding: .utf8).split(separator: "\n"))
         let testVoices = Set(try String(contentsOf: dir.appendingPathComponent("voices-test.txt"), encoding: .utf8).split(separator: "\n"))
         #expect(trainVoices.isDisjoint(with: testVoices) && !testVoices.isEmpty)
+        let words = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("data/mandarin/words.tsv"), encoding: .utf8)
+        var heldOut: [String] = []
+        for line in words.split(separator: "\n") {
+            let fields = line.split(separator: "\t").map(String.init)
+            if fields.count == 4 && fields[3] == "heldout" { heldOut.append(fields[0]) }
+        }
+        #expect(heldOut.count > 100)
+        let trainTexts = Set(train.map(\.text))
+        for split in ["dev", "test"] {
+            let utts = try DataSet.load(dir.appendingPathComponent("\(split).jsonl").path, normalize: .init())
+            #expect(!utts.isEmpty, "\(split)")
+            for u in utts {
+                #expect(heldOut.contains { u.text.contains($0) }, "\(split) \(u.text) has no held-out word")
+                #expect(!trainTexts.contains(u.text))
+            }
+        }
     }
 }
 
