@@ -9,8 +9,8 @@ lm=${2:-exp/mandarin/chars.arpa}
 asr=${ASR:-.build/release/asr}
 dev=data/generated/mandarin/dev.jsonl
 best=""; bestcer=1000
-for alpha in 0.2 0.35 0.5 0.7 1.0; do
-  for beta in 0 0.5 1.0 1.5; do
+for alpha in 0.3 0.5 0.8; do
+  for beta in 0 0.5 1.0; do
     cer=$("$asr" eval --model "$model" --manifest "$dev" --beam 16 --lm "$lm" --alpha "$alpha" --beta "$beta" \
           | sed -n 's/^%CER \([0-9.]*\).*/\1/p')
     echo "alpha $alpha beta $beta dev %CER $cer"
