@@ -49,8 +49,9 @@ public struct Scorer {
     public var summaryLines: [String] { [words.kaldiLine("WER"), chars.kaldiLine("CER"), words.sentenceLine()] }
 
     /// One line per group of utterances (utterances, reference words, %WER, %CER,
-    /// %SER), under "Per FIELD:"; "" without groups. `asr eval --per` and `asr score
-    /// --utt2spk` print it; `report(title:groups:)` places it before the alignments.
+    /// %SER), under "Per FIELD:"; "" without groups. `asr eval --per` prints it;
+    /// `report(title:field:groups:)` places it before the alignments (`asr eval
+    /// --report`, `asr score --utt2spk --report`).
     public static func groupTable(_ field: String, _ groups: [String: Scorer]) -> String {
         guard !groups.isEmpty else { return "" }
         let width = max(field.count, groups.keys.map(\.count).max() ?? 0)

@@ -77,10 +77,11 @@ public func matrixMultiply(_ transA: Transpose, _ transB: Transpose, m: Int, n: 
                            _ a: [Float], lda: Int, _ b: [Float], ldb: Int, beta: Float = 0, _ c: inout [Float], ldc: Int,
                            recurrentStep: Bool = false, cut: Bool = StepGEMM.cut) {
     let (ar, br) = (transA == .none ? m : k, transB == .none ? k : n)
-    precondition(m >= 0 && n >= 0 && k >= 0 && a.count >= (ar - 1) * lda + (transA == .none ? k : m) || ar == 0,
+    precondition(m >= 0 && n >= 0 && k >= 0, "matrixMultiply: negative shape m \(m) n \(n) k \(k)")
+    precondition(ar == 0 || a.count >= (ar - 1) * lda + (transA == .none ? k : m),
                  "matrixMultiply: A has \(a.count) values, too few for its shape")
-    precondition(b.count >= (br - 1) * ldb + (transB == .none ? n : k) || br == 0, "matrixMultiply: B has \(b.count) values, too few")
-    precondition(c.count >= (m - 1) * ldc + n || m == 0, "matrixMultiply: C has \(c.count) values, too few")
+    precondition(br == 0 || b.count >= (br - 1) * ldb + (transB == .none ? n : k), "matrixMultiply: B has \(b.count) values, too few")
+    precondition(m == 0 || c.count >= (m - 1) * ldc + n, "matrixMultiply: C has \(c.count) values, too few")
     a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
         if recurrentStep {
             precondition(transA == .none && alpha == 1, "a recurrent step's product has A untransposed and alpha 1")

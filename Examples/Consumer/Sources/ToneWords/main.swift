@@ -59,7 +59,7 @@ let step = TrainStep(model: model, optimizer: Optimizer(parameters: model.parame
                      vocabulary: tokens.count, clipNorm: 5)
 var loss: Float = .infinity
 for _ in 0..<400 {
-    guard case .updated(let l) = step(features: trainFeatures, labels: labels, learningRate: 0.005) else {
+    guard case .updated(let l) = step(features: trainFeatures, labels: labels, learningRate: optimizerOptions.learningRate) else {
         print("training step failed"); exit(1)
     }
     loss = l
