@@ -252,6 +252,8 @@ public struct FeatureOptions: Codable, Equatable, Sendable, DefaultConstructible
     public var cmvn: CMVNMode = .none
     /// With CMVN, also scale each dimension to unit variance.
     public var cmvnNormVars = false
+    /// Pitch features (3 a frame) appended after the deltas; off unless `enabled`.
+    public var pitch = PitchOptions()
 
     public init() {}
 
@@ -264,7 +266,7 @@ public struct FeatureOptions: Codable, Equatable, Sendable, DefaultConstructible
     /// Output dimension after deltas.
     public var dimension: Int {
         let base = type == .fbank ? fbank.mel.numBins + (fbank.useEnergy ? 1 : 0) : mfcc.numCeps
-        return base * (deltaOrder + 1)
+        return base * (deltaOrder + 1) + (pitch.enabled ? PitchExtractor.dimension : 0)
     }
 
     public func validate() throws {
@@ -274,6 +276,12 @@ public struct FeatureOptions: Codable, Equatable, Sendable, DefaultConstructible
         }
         guard (0...4).contains(deltaOrder) else {
             throw ConfigError.invalidValue(source: "", key: "delta_order", reason: "expected 0…4, found \(deltaOrder)")
+        }
+        if pitch.enabled {
+            do {
+                try pitch.validate()
+                try pitch.validate(sampleRate: frame.sampleRate)
+            } catch let e as ConfigError { throw e.relocated(source: "", prefix: "pitch") }
         }
         guard (1...10).contains(deltaWindow) else {
             throw ConfigError.invalidValue(source: "", key: "delta_window", reason: "expected 1…10 frames, found \(deltaWindow)")

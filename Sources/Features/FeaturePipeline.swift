@@ -1,9 +1,11 @@
 import ASRCore
 
-/// The whole feature recipe: base features (fbank or MFCC), deltas, CMVN.
+/// The whole feature recipe: base features (fbank or MFCC), deltas, pitch, CMVN.
 public struct FeaturePipeline: Sendable {
     public let options: FeatureOptions
     public let extractor: any FeatureExtracting
+    /// The pitch tracker, when `options.pitch.enabled`.
+    public let pitch: PitchExtractor?
     /// Global statistics, required when `options.cmvn == .global`.
     public var globalStats: CMVNStats?
 
@@ -13,6 +15,7 @@ public struct FeaturePipeline: Sendable {
         case .fbank: extractor = FbankExtractor(options.fbank)
         case .mfcc: extractor = MfccExtractor(options.mfcc)
         }
+        pitch = options.pitch.enabled ? PitchExtractor(options.pitch, frame: options.frame) : nil
         self.globalStats = globalStats
     }
 
@@ -21,11 +24,19 @@ public struct FeaturePipeline: Sendable {
     /// Sample rate expected, Hz.
     public var sampleRate: Float { extractor.sampleRate }
 
-    /// Base features plus deltas, before any CMVN (what global stats accumulate).
+    /// Base features plus deltas (plus pitch), before any CMVN (what global stats accumulate).
     /// `vtlnWarp`: warp the mel filterbank by this factor instead of the options' (nil = theirs).
     public func computeUnnormalized(_ samples: [Float], vtlnWarp: Float? = nil) -> Matrix {
         let base = vtlnWarp.map { extractor.compute(samples, vtlnWarp: $0) } ?? extractor.compute(samples)
-        return addDeltas(base, order: options.deltaOrder, window: options.deltaWindow)
+        let x = addDeltas(base, order: options.deltaOrder, window: options.deltaWindow)
+        guard let pitch else { return x }
+        let p = pitch.compute(samples, frames: x.rows)
+        var out = Matrix(rows: x.rows, cols: x.cols + p.cols)
+        for t in 0..<x.rows {
+            for j in 0..<x.cols { out[t, j] = x[t, j] }
+            for j in 0..<p.cols { out[t, x.cols + j] = p[t, j] }
+        }
+        return out
     }
 
     /// Features `[T, D]` with CMVN as configured. With `.global` and no

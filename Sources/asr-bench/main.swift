@@ -69,12 +69,17 @@ case "features":
         fo.mfcc.frame.sampleRate = Float(audio.sampleRate)
         fo.fbank.mel.numBins = bins
         fo.mfcc.mel.numBins = bins
+        // --pitch 1: the base features plus the pitch tracker (FeaturePipeline, no deltas or CMVN).
+        let pitch = opts["pitch"] == "1"
+        fo.pitch.enabled = pitch
         try fo.validate()
-        let extractor = FeaturePipeline(fo).extractor
-        var result = extractor.compute(audio.samples)  // warm-up (plans, caches)
-        let times = time(reps) { result = extractor.compute(audio.samples) }
+        let pipeline = FeaturePipeline(fo)
+        let extractor = pipeline.extractor
+        let compute = { pitch ? pipeline.computeUnnormalized(audio.samples) : extractor.compute(audio.samples) }
+        var result = compute()  // warm-up (plans, caches)
+        let times = time(reps) { result = compute() }
         if let out = opts["out"] { try NPY.write(result, to: out) }
-        let json: [String: Any] = ["case": "features-\(type)-\(bins)", "times_ms": times,
+        let json: [String: Any] = ["case": "features-\(type)-\(bins)\(pitch ? "+pitch" : "")", "times_ms": times,
                                    "frames": result.rows, "dim": result.cols]
         print(String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))
     } catch {

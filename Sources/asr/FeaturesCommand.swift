@@ -42,6 +42,7 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Normalisation: none or utterance (global needs --cmvn-stats).") var cmvn: CMVNMode?
     @Option(help: "Global CMVN statistics (JSON) to apply.") var cmvnStats: String?
     @Flag(help: "With CMVN, also normalise variances.") var normVars = false
+    @Flag(help: "Append 3 pitch features (POV, normalised log f0, delta log f0) for tonal languages.") var pitch = false
 
     func run() throws {
         var options = FeatureOptions()
@@ -75,6 +76,7 @@ struct FeaturesCommand: ParsableCommand {
             if let numCeps { options.mfcc.numCeps = numCeps }
         }
         if let deltas { options.deltaOrder = deltas }
+        if pitch { options.pitch.enabled = true }
         if let cmvn { options.cmvn = cmvn }
         if normVars { options.cmvnNormVars = true }
         if cmvnStats != nil && cmvn == nil { options.cmvn = .global }
