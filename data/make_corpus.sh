@@ -87,7 +87,7 @@ for v in "${test_list[@]}"; do
 done
 command -v sox >/dev/null || { echo "make_corpus.sh: sox is not installed (make deps)" >&2; exit 1; }
 
-stamp="$out/.complete-$corpus-$count-$seed-$engines-$test_voices-$dev_voices"
+stamp="$out/.complete-m2-$corpus-$count-$seed-$engines-$test_voices-$dev_voices"
 if [ -f "$stamp" ]; then echo "$out: up to date"; exit 0; fi
 rm -rf "$out"
 mkdir -p "$out/wav"
@@ -245,7 +245,9 @@ awk -F'\t' -v out="$out" '
   FNR == NR { split($0, a, " "); size[a[1]] = a[2]; next }
   {
     split_ = $1; id = $2; engine = $3; voice = $4; text = $9; spoken = $10
-    kind = $11 == "" ? "" : sprintf(", \"text_kind\": \"%s\"", $11)
+    # Mandarin: the kind of text, and the tone-numbered pinyin as spoken (a model
+    # can learn it instead of the characters: recipes/mandarin-pinyin.json).
+    kind = $11 == "" ? "" : sprintf(", \"text_kind\": \"%s\", \"pinyin\": \"%s\"", $11, spoken)
     if (!((id ".wav") in size)) {
       printf "make_corpus.sh: %s (%s:%s, \"%s\") was not synthesized\n", id, engine, voice, spoken > "/dev/stderr"
       missing++

@@ -41,10 +41,13 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
 public enum DataSet {
     /// Loads a JSON-lines manifest or a Kaldi data folder, normalising text.
     /// Checks that every audio file exists and every transcript is non-empty.
-    public static func load(_ path: String, normalize: TextNormalization, requireText: Bool = true) throws -> [Utterance] {
+    /// `field` names the transcript: the manifest key (or Kaldi folder file) the
+    /// text comes from (`tokens.field`; `text` by default).
+    public static func load(_ path: String, normalize: TextNormalization, field: String = "text", requireText: Bool = true) throws -> [Utterance] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw FileError.notFound(path: path) }
-        let utts = isDir.boolValue ? try loadKaldi(path, normalize: normalize) : try loadManifest(path, normalize: normalize)
+        let utts = isDir.boolValue ? try loadKaldi(path, normalize: normalize, field: field)
+                                   : try loadManifest(path, normalize: normalize, field: field)
         guard !utts.isEmpty else { throw DataError.empty(path: path) }
         for u in utts {
             if requireText && u.text.isEmpty { throw DataError.emptyText(origin: u.origin) }
@@ -55,8 +58,10 @@ public enum DataSet {
 
     /// NeMo-style manifest: one JSON object a line with `audio_filepath`,
     /// `text` and optionally `duration`, `id`, `speaker`. Relative audio paths
-    /// are resolved against the manifest's folder.
-    public static func loadManifest(_ path: String, normalize: TextNormalization) throws -> [Utterance] {
+    /// are resolved against the manifest's folder. The transcript is `field`
+    /// (`text` unless the recipe's `tokens.field` names another key); the other
+    /// string fields, `text` among them then, become attributes.
+    public static func loadManifest(_ path: String, normalize: TextNormalization, field: String = "text") throws -> [Utterance] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw FileError.cannotRead(path: path, reason: "not readable UTF-8 text")
         }
@@ -73,7 +78,10 @@ public enum DataSet {
             guard let audio = obj["audio_filepath"] as? String, !audio.isEmpty else {
                 throw DataError.malformed(origin: origin, reason: "missing \"audio_filepath\" (a string)")
             }
-            guard let t = obj["text"] as? String else { throw DataError.malformed(origin: origin, reason: "missing \"text\" (a string)") }
+            guard let t = obj[field] as? String else {
+                let why = field == "text" ? "" : " (the recipe's tokens.field)"
+                throw DataError.malformed(origin: origin, reason: "missing \"\(field)\" (a string)\(why)")
+            }
             var duration = 0.0
             if let d = obj["duration"] {
                 guard let n = d as? NSNumber, n.doubleValue >= 0 else { throw DataError.malformed(origin: origin, reason: "\"duration\" must be a number ≥ 0") }
@@ -84,16 +92,17 @@ public enum DataSet {
             if seen.contains(id) { id = "\(id)#\(i + 1)" }
             seen.insert(id)
             var attributes: [String: String] = [:]
-            for (k, v) in obj where k != "audio_filepath" && k != "text" { if let v = v as? String { attributes[k] = v } }
+            for (k, v) in obj where k != "audio_filepath" && k != field { if let v = v as? String { attributes[k] = v } }
             out.append(Utterance(id: id, audioPath: resolved, duration: duration, text: normalize.apply(t),
                                  speaker: obj["speaker"] as? String, origin: origin, attributes: attributes))
         }
         return out
     }
 
-    /// Kaldi data folder: `wav.scp` (`utt-id path`), `text` (`utt-id words…`),
-    /// optional `utt2spk`. Pipes in wav.scp (`… |`) are not supported.
-    public static func loadKaldi(_ dir: String, normalize: TextNormalization) throws -> [Utterance] {
+    /// Kaldi data folder: `wav.scp` (`utt-id path`), `text` (`utt-id words…`; the
+    /// file named `field` when that is not `text`), optional `utt2spk`. Pipes in
+    /// wav.scp (`… |`) are not supported.
+    public static func loadKaldi(_ dir: String, normalize: TextNormalization, field: String = "text") throws -> [Utterance] {
         func table(_ name: String, required: Bool) throws -> [(String, String, Int)] {
             let p = (dir as NSString).appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: p) else {
@@ -114,9 +123,9 @@ public enum DataSet {
             return rows
         }
         let scpPath = (dir as NSString).appendingPathComponent("wav.scp")
-        let textPath = (dir as NSString).appendingPathComponent("text")
+        let textPath = (dir as NSString).appendingPathComponent(field)
         let wav = try table("wav.scp", required: true)
-        let texts = Dictionary(try table("text", required: true).map { ($0.0, ($0.1, $0.2)) }, uniquingKeysWith: { a, _ in a })
+        let texts = Dictionary(try table(field, required: true).map { ($0.0, ($0.1, $0.2)) }, uniquingKeysWith: { a, _ in a })
         let spk = Dictionary(try table("utt2spk", required: false).map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         var out: [Utterance] = []
         var seen = Set<String>()

@@ -21,13 +21,16 @@ public struct Evaluation {
     public var audioSeconds = 0.0, decodeSeconds = 0.0
 
     /// Transcribes every utterance of `dataSet` and scores it against its transcript
-    /// (normalised as the model's training text was). `groupField` also scores each
+    /// (normalised as the model's training text was): the field the model learned,
+    /// or `text` when a reading decoder writes the model's readings. `groupField` also scores each
     /// value of that manifest field on its own; an utterance without it is an error
     /// naming its manifest line.
     public static func run(_ transcriber: Transcriber, dataSet: String, groupField: String? = nil,
                            cerNoSpaces: Bool = false) throws -> Evaluation {
         let bundle = transcriber.bundle
-        let utts = try DataSet.load(dataSet, normalize: bundle.info.normalize)
+        // A model that emits readings, written by the decoder, is scored on the written text.
+        let field = transcriber.decoding.readings.isEmpty ? bundle.info.textField : "text"
+        let utts = try DataSet.load(dataSet, normalize: bundle.info.normalize, field: field)
         if let field = groupField, let u = utts.first(where: { $0.attributes[field] == nil }) {
             throw EvaluationError.missingField(origin: u.origin, field: field)
         }

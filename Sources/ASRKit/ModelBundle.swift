@@ -19,6 +19,10 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var inputSize: Int
     public var tokens: [String]
     public var normalize: TextNormalization
+    /// The manifest field the model emits (`tokens.field`); nil (models from before
+    /// the key) = `text`.
+    public var field: String?
+    public var textField: String { field ?? "text" }
     public var decode: DecodingConfig
     /// Seconds per output frame (frame shift × stacking).
     public var frameSeconds: Double
@@ -31,8 +35,9 @@ public struct ModelInfo: Codable, Equatable, Sendable {
 
     public init(name: String, features: FeatureOptions, cmvn: CMVNStats?, model: ModelOptions, inputSize: Int, tokens: [String],
                 normalize: TextNormalization, decode: DecodingConfig, frameSeconds: Double, sampleRate: Int,
-                epoch: Int, devWer: Double?, devCer: Double?, parameters: Int) {
+                epoch: Int, devWer: Double?, devCer: Double?, parameters: Int, field: String = "text") {
         self.name = name
+        self.field = field
         self.features = features
         self.cmvn = cmvn
         self.model = model

@@ -29,9 +29,18 @@ public struct DataSection: Codable, Equatable, Sendable, DefaultConstructible, V
 
 /// `tokens`: the output units. Characters (grapheme clusters) of the
 /// normalised training text; `<blank>` is 0.
-public struct TokenSection: Codable, Equatable, Sendable, DefaultConstructible {
+public struct TokenSection: Codable, Equatable, Sendable, DefaultConstructible, Validatable {
+    /// The manifest field (in a Kaldi folder, the file) whose text the model learns
+    /// to emit: `text` by default; e.g. `pinyin` for a Mandarin model that hears
+    /// tone-numbered syllables and leaves the characters to a reading decoder.
+    public var field = "text"
     public var normalize = TextNormalization()
     public init() {}
+    public func validate() throws {
+        guard !field.isEmpty, field != "audio_filepath", field != "duration", field != "id" else {
+            throw ConfigError.invalidValue(source: "", key: "field", reason: "expected the name of a manifest text field (e.g. \"text\"), found \"\(field)\"")
+        }
+    }
 }
 
 /// SpecAugment masks on the (normalised) features.
@@ -196,7 +205,7 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
             throw ConfigError.invalidValue(source: "", key: "name", reason: "expected a folder name without '/'")
         }
         for (key, check) in [("data", { try data.validate() }), ("features", { try features.validate() }),
-                             ("augment", { try augment.validate() }), ("model", { try model.validate() }),
+                             ("augment", { try augment.validate() }), ("model", { try model.validate() }), ("tokens", { try tokens.validate() }),
                              ("train", { try train.validate() }), ("decode", { try decode.validate() })] as [(String, () throws -> Void)] {
             do { try check() } catch let e as ConfigError { throw e.relocated(source: "", prefix: key) }
         }

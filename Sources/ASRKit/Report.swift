@@ -222,7 +222,7 @@ public struct ExperimentReport {
             if let m = manifest { throw FileError.notFound(path: m, hint: "the manifest to draw posteriorgrams from") }
             return "<p>No test or validation manifest found (\(SVGWriter.escape(candidates.joined(separator: ", ")))), so no posteriorgrams; pass --manifest.</p>"
         }
-        let utts = try DataSet.load(source, normalize: bundle.info.normalize)
+        let utts = try DataSet.load(source, normalize: bundle.info.normalize, field: bundle.info.textField)
         // The worst, median and best evaluated utterances when the eval covered this manifest, else the first ones.
         var chosen: [Utterance] = []
         if let s = summary, s.source == source {

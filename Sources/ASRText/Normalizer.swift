@@ -10,6 +10,9 @@ public struct TextNormalization: Codable, Equatable, Sendable, DefaultConstructi
     public var stripPunctuation = false
     /// Collapse runs of whitespace into one space and trim the ends.
     public var collapseWhitespace = true
+    /// Remove all whitespace: for scripts written without spaces, or tone-numbered
+    /// pinyin, whose tone digits already end every syllable (`hao3 bang4` → `hao3bang4`).
+    public var removeWhitespace = false
 
     public init() {}
 
@@ -41,6 +44,7 @@ public struct TextNormalization: Codable, Equatable, Sendable, DefaultConstructi
         if collapseWhitespace {
             s = s.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         }
+        if removeWhitespace { s.removeAll(where: \.isWhitespace) }
         return s
     }
 }

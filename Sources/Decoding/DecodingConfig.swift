@@ -64,6 +64,12 @@ public struct DecodingConfig: Codable, Equatable, Sendable, DefaultConstructible
     public var blankSkipThreshold = BeamSearchOptions.default.blankSkipThreshold
     /// Which beam search.
     public var search = BeamSearchKind.merged
+    /// Readings file (`ReadingLexicon`: `reading<TAB>form form …`) for a model that
+    /// emits readings (tone-numbered pinyin): its output is written with the forms
+    /// (characters), chosen by `lm`, an LM of the written text, with weight α and
+    /// bonus β per form; the CTC search itself (greedy, or a beam whose n-best are
+    /// all written) then uses no LM. "" = the tokens are the text.
+    public var readings = ""
 
     public init() {}
 
@@ -78,7 +84,7 @@ public struct DecodingConfig: Codable, Equatable, Sendable, DefaultConstructible
         guard (0...100_000).contains(beam) else { throw invalid("beam", "expected 0…100000 (0 or 1 = greedy), found \(beam)") }
         guard nbest >= 1 else { throw invalid("nbest", "expected ≥ 1, found \(nbest)") }
         if !isBeamSearch {
-            let needsBeam: [(String, Bool)] = [("nbest", nbest > 1), ("lm", !lm.isEmpty), ("hotwords", !hotwords.isEmpty),
+            let needsBeam: [(String, Bool)] = [("nbest", nbest > 1), ("lm", !lm.isEmpty && readings.isEmpty), ("hotwords", !hotwords.isEmpty),
                                                ("lexicon", !lexicon.isEmpty), ("lexicon_from_lm", lexiconFromLm)]
             if let (key, _) = needsBeam.first(where: { $0.1 }) {
                 throw invalid(key, "needs a beam search (beam > 1, e.g. 8); beam \(beam) is greedy decoding, which uses no LM, hotwords, lexicon or n-best")
@@ -96,6 +102,12 @@ public struct DecodingConfig: Codable, Equatable, Sendable, DefaultConstructible
         guard !(lexiconFromLm && lm.isEmpty) else { throw invalid("lexicon_from_lm", "needs an LM (lm), whose words are the ones allowed") }
         guard !(lexiconFromLm && !lexicon.isEmpty) else { throw invalid("lexicon_from_lm", "give either lexicon or lexicon_from_lm, not both") }
         for (i, h) in hotwords.enumerated() { _ = try Self.parseHotword(h, key: "hotwords[\(i)]") }
+        if !readings.isEmpty {
+            if let (key, _) = [("lexicon", !lexicon.isEmpty || lexiconFromLm), ("hotwords", !hotwords.isEmpty),
+                               ("search", search == .pyctcdecode)].first(where: { $0.1 }) {
+                throw invalid(key, "not with readings (the LM and α, β apply to the written text; the search over readings takes no \(key))")
+            }
+        }
         if search == .pyctcdecode {
             guard isBeamSearch else { throw invalid("search", "pyctcdecode is a beam search: needs beam > 1") }
             if let (key, _) = [("lm", !lm.isEmpty), ("hotwords", !hotwords.isEmpty), ("lexicon", !lexicon.isEmpty || lexiconFromLm)].first(where: { $0.1 }) {
@@ -145,11 +157,24 @@ public struct DecodingConfig: Codable, Equatable, Sendable, DefaultConstructible
 
     /// The decoder, with the files of `resources`.
     public func makeDecoder(tokens: [String], resources: DecodingResources) -> any CTCDecoding {
-        makeDecoder(tokens: tokens, lm: resources.lm, hotwords: resources.hotwords, lexicon: resources.lexicon)
+        if let readings = resources.readings {
+            // The search over readings uses no LM; a beam hands all its prefixes on to be written.
+            var inner = self
+            inner.lm = ""
+            inner.nbest = max(nbest, beam)
+            return ReadingDecoder(inner: inner.makeDecoder(tokens: tokens), tokens: tokens, lexicon: readings, lm: resources.lm,
+                                  lmWeight: lmWeight, lengthBonus: lengthBonus, nbest: nbest)
+        }
+        return makeDecoder(tokens: tokens, lm: resources.lm, hotwords: resources.hotwords, lexicon: resources.lexicon)
     }
 
     /// One line for titles and reports, e.g. "beam 8 + lexicon of 11 words + LM words.arpa (α 0.3, β 1)".
     public func summary(resources: DecodingResources? = nil) -> String {
+        if !readings.isEmpty {
+            var s = (isBeamSearch ? "beam \(beam)" : "greedy") + " + readings \((readings as NSString).lastPathComponent)"
+            if !lm.isEmpty { s += " + LM \((lm as NSString).lastPathComponent)" + String(format: " (α %g, β %g)", lmWeight, lengthBonus) }
+            return s
+        }
         guard isBeamSearch else { return "greedy" }
         var s = "beam \(beam)"
         if search == .pyctcdecode { s += " (pyctcdecode search)" }
@@ -168,6 +193,7 @@ public struct DecodingResources: Sendable {
     public var lm: NGramLM?
     public var lexicon: Lexicon?
     public var hotwords: HotwordGraph?
+    public var readings: ReadingLexicon?
     /// Things the user should know that are not errors (LM words the tokens cannot spell).
     public var warnings: [String] = []
 
@@ -186,6 +212,15 @@ public struct DecodingResources: Sendable {
         var r = DecodingResources()
         let hasSeparator = tokens.contains(" ")
         if !config.lm.isEmpty { r.lm = try NGramLM.load(arpa: config.lm) }
+        if !config.readings.isEmpty {
+            let lexicon = try ReadingLexicon.load(config.readings)
+            let known = Set(tokens.joined())
+            let unspellable = lexicon.readings.filter { !$0.allSatisfy(known.contains) }
+            if !unspellable.isEmpty {
+                r.warnings.append("\(unspellable.count) readings of \(config.readings) use characters the model cannot emit (e.g. \(unspellable.prefix(3).joined(separator: ", ")))")
+            }
+            r.readings = lexicon
+        }
         if !config.lexicon.isEmpty {
             guard hasSeparator else { throw LexiconError.noSeparator }
             r.lexicon = try Lexicon.load(config.lexicon, tokens: tokens, normalize: normalize)

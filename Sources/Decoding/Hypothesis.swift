@@ -25,6 +25,9 @@ public struct Hypothesis: Equatable, Sendable {
     public var lmScore: Float
     /// Frame span of each token.
     public var spans: [TokenSpan]
+    /// The text as written, when a `ReadingDecoder` wrote the tokens' readings
+    /// (Mandarin characters for pinyin); nil = the tokens are the text.
+    public var written: [WrittenForm]? = nil
 
     public init(tokens: [Int], score: Float, acousticScore: Float, lmScore: Float = 0, spans: [TokenSpan] = []) {
         self.tokens = tokens

@@ -37,6 +37,15 @@ public func makeTranscript(_ h: Hypothesis, tokens: [String], logProbs x: Matrix
                                confidence: c / Float(s.endFrame - s.startFrame + 1)))
     }
     var words: [TimedUnit] = []
+    if let written = h.written {
+        // A reading decoder's output: each written form spans the tokens of its reading.
+        for w in written where !w.tokens.isEmpty && w.tokens.upperBound <= timed.count {
+            let units = timed[w.tokens]
+            words.append(TimedUnit(text: w.text, start: units.first!.start, end: units.last!.end,
+                                   confidence: units.map(\.confidence).reduce(0, +) / Float(units.count)))
+        }
+        return Transcript(text: written.map(\.text).joined(), score: h.score, tokens: timed, words: words)
+    }
     if tokens.contains(" ") {
         var current: [TimedUnit] = []
         func flush() {

@@ -24,6 +24,8 @@ struct DecodingFlags: ParsableArguments {
     @Option(parsing: .unconditional, help: "Tokens below this log-probability on a frame are not tried (the frame's best always is).")
     var tokenMinLogProb: Float?
     @Option(parsing: .unconditional, help: "Prefixes more than this below the frame's best are dropped (log, ≤ 0).") var beamPrune: Float?
+    @Option(help: "Readings file (reading<TAB>form form …, e.g. pinyin → characters; asr lm readings): the model's readings are written with these forms, chosen by --lm (an LM of the written text).")
+    var readings: String?
     @Option(help: "Beam search: merged (one slot per prefix, Hannun et al.) or pyctcdecode (pyctcdecode 0.5's search, same outputs; no LM, hotwords or lexicon).")
     var search: BeamSearchKind?
 
@@ -49,6 +51,7 @@ struct DecodingFlags: ParsableArguments {
         if let tokenMinLogProb { d.tokenMinLogProb = tokenMinLogProb }
         if let beamPrune { d.beamPruneLogProb = beamPrune }
         if let search { d.search = search }
+        if let readings { d.readings = readings }
         do { try d.validate() } catch let ConfigError.invalidValue(_, key, reason) {
             throw ValidationError("\(name(of: key, baseName: baseName)): \(reason)")
         }
@@ -65,6 +68,7 @@ struct DecodingFlags: ParsableArguments {
             "unknown_prefix_penalty": ("--unknown-prefix-penalty", unknownPrefixPenalty != nil), "nbest": ("--nbest", nbest != nil),
             "token_top_k": ("--top-k", topK != nil), "token_min_log_prob": ("--token-min-log-prob", tokenMinLogProb != nil),
             "beam_prune_log_prob": ("--beam-prune", beamPrune != nil), "search": ("--search", search != nil),
+            "readings": ("--readings", readings != nil),
         ]
         if let (flag, given) = flags[field], given { return flag }
         return "\(baseName) \(key)"

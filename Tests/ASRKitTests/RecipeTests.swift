@@ -86,6 +86,26 @@ import _TestSupport
         #expect(throws: DataError.self) { try DataSet.load(noText, normalize: .init()) }
     }
 
+    @Test func transcriptFromAnotherField() throws {
+        _ = wav("a.wav")
+        let m = write("pinyin.jsonl", "{\"audio_filepath\": \"a.wav\", \"text\": \"好棒棒\", \"pinyin\": \"hao3 bang4 bang4\"}\n")
+        let utts = try DataSet.load(m, normalize: .init(), field: "pinyin")
+        #expect(utts.map(\.text) == ["hao3 bang4 bang4"])
+        #expect(utts[0].attributes["text"] == "好棒棒")      // the characters stay, as an attribute
+        #expect(try DataSet.load(m, normalize: .init()).map(\.text) == ["好棒棒"])
+        var joined = TextNormalization()
+        joined.removeWhitespace = true
+        #expect(try DataSet.load(m, normalize: joined, field: "pinyin").map(\.text) == ["hao3bang4bang4"])
+        let other = write("other.jsonl", "{\"audio_filepath\": \"a.wav\", \"text\": \"好\"}\n")
+        #expect(throws: DataError.malformed(origin: "\(other):1", reason: "missing \"pinyin\" (a string) (the recipe's tokens.field)")) {
+            try DataSet.load(other, normalize: .init(), field: "pinyin")
+        }
+        var recipe = Recipe()
+        recipe.data.train = m
+        recipe.tokens.field = "audio_filepath"
+        #expect(throws: ConfigError.self) { try recipe.validate() }
+    }
+
     @Test func charactersOutsideTheInventory() throws {
         _ = wav("a.wav")
         let m = write("dev.jsonl", "{\"audio_filepath\": \"a.wav\", \"text\": \"好棒\"}\n")

@@ -193,7 +193,7 @@ public final class Trainer {
                 let info = ModelInfo(name: recipe.name, features: recipe.features, cmvn: cmvn, model: recipe.model, inputSize: pipeline.dimension,
                                      tokens: tokens.tokens, normalize: recipe.tokens.normalize, decode: recipe.decode, frameSeconds: frameSeconds,
                                      sampleRate: recipe.data.sampleRate, epoch: epoch + 1, devWer: v?.wer, devCer: v?.cer,
-                                     parameters: model.parameterCount)
+                                     parameters: model.parameterCount, field: recipe.tokens.field)
                 try ModelBundle.save(model: model, info: info, to: expDir)
             }
             try trainingLog.write(state.history)
@@ -214,8 +214,9 @@ public final class Trainer {
 
     func loadData() throws -> TrainingData {
         let norm = recipe.tokens.normalize
-        let trainUtts = try DataSet.load(recipe.data.train, normalize: norm)
-        let devUtts = recipe.data.dev.isEmpty ? [] : try DataSet.load(recipe.data.dev, normalize: norm)
+        let field = recipe.tokens.field
+        let trainUtts = try DataSet.load(recipe.data.train, normalize: norm, field: field)
+        let devUtts = recipe.data.dev.isEmpty ? [] : try DataSet.load(recipe.data.dev, normalize: norm, field: field)
         let tokens = TokenTable(buildingFrom: trainUtts.map(\.text))
         try DataSet.checkCharacters(devUtts, tokens: tokens)
         log("data: \(trainUtts.count) training utterances, \(devUtts.count) validation; \(tokens.count) tokens")
