@@ -136,12 +136,21 @@ func editDistance(_ a: [Character], _ b: [Character], bound: Int) -> Int {
 }
 
 /// A decoder for models that emit readings (pinyin): the `inner` CTC decoder's
-/// hypotheses (greedy: one; a beam: its n-best) are split into readings, each
-/// reading unknown to the lexicon replaced by the nearest known one, and written
-/// by a beam search over the forms of each reading scored by the n-gram LM of the
-/// written text (characters). A hypothesis scores
-/// `acoustic + α·LM(written) + β·readings`; the best written form of the best
-/// hypothesis wins. Without an LM, every reading takes its most frequent form.
+/// hypotheses (greedy: one; a beam: its n-best) are split into readings, and each
+/// reading becomes a set of candidates: itself (or, unknown to the lexicon, the
+/// nearest known reading) and the readings that end in another terminal token
+/// (another tone) that the frames of its terminal token also found probable,
+/// each with its log-posterior relative to the emitted one (max over those
+/// frames; alternatives more than `alternativeMargin` below are dropped). A beam
+/// search over the candidates' forms, scored by `relative acoustic + α·LM` with
+/// the n-gram LM of the written text (characters), writes each hypothesis; a
+/// hypothesis scores `acoustic + relative acoustic + α·LM + β·readings`, and the
+/// best wins. Without an LM, every reading takes its own most frequent form.
+///
+/// Tones are where a Mandarin model errs most (espeak-ng's contours are gentle),
+/// and a tone error alone would make every character of the reading wrong: the
+/// alternatives let the LM choose 帮助 over 棒助 when the frames said bang4 by a
+/// little.
 public struct ReadingDecoder: CTCDecoding {
     public let inner: any CTCDecoding
     public let tokens: [String]
@@ -152,10 +161,18 @@ public struct ReadingDecoder: CTCDecoding {
     public let width: Int
     /// Hypotheses returned.
     public let nbest: Int
+    /// Alternative terminal tokens (tones) more than this below the emitted one
+    /// (natural log) are not tried.
+    public let alternativeMargin: Float
     public static let defaultWidth = 64
+    public static let defaultAlternativeMargin: Float = 8
+
+    /// Token ids that are a single terminal character (the tone digits).
+    let terminalTokens: [Int]
 
     public init(inner: any CTCDecoding, tokens: [String], lexicon: ReadingLexicon, lm: (any LanguageModel)?,
-                lmWeight: Float, lengthBonus: Float, width: Int = ReadingDecoder.defaultWidth, nbest: Int = 1) {
+                lmWeight: Float, lengthBonus: Float, width: Int = ReadingDecoder.defaultWidth, nbest: Int = 1,
+                alternativeMargin: Float = ReadingDecoder.defaultAlternativeMargin) {
         self.inner = inner
         self.tokens = tokens
         self.lexicon = lexicon
@@ -164,6 +181,19 @@ public struct ReadingDecoder: CTCDecoding {
         self.lengthBonus = lengthBonus
         self.width = max(width, 1)
         self.nbest = max(nbest, 1)
+        self.alternativeMargin = alternativeMargin
+        terminalTokens = tokens.indices.filter { tokens[$0].count == 1 && lexicon.terminals.contains(tokens[$0].first!) }
+    }
+
+    /// A reading the beam may write at one position, and its log-posterior relative
+    /// to what the CTC search emitted there.
+    public struct Candidate: Equatable, Sendable {
+        public var reading: String
+        public var acoustic: Float
+        public init(reading: String, acoustic: Float = 0) {
+            self.reading = reading
+            self.acoustic = acoustic
+        }
     }
 
     public func decode(_ x: Matrix) -> [Hypothesis] {
@@ -171,40 +201,72 @@ public struct ReadingDecoder: CTCDecoding {
         var seen = Set<[String]>()
         for h in inner.decode(x) {
             let groups = lexicon.split(h.tokens, tokens: tokens)
-            let readings = groups.map { lexicon.nearest($0.reading) }
-            guard seen.insert(readings).inserted else { continue }   // the same readings: the same writing, a lower score
-            let (forms, lmScore) = write(readings)
+            let spans = lm == nil || terminalTokens.isEmpty ? [] : (h.spans.count == h.tokens.count ? h.spans : alignTokens(h.tokens, logProbs: x))
+            let positions = groups.map { candidates($0.reading, lastToken: $0.range.upperBound - 1, hypothesis: h, spans: spans, x: x) }
+            guard seen.insert(positions.map { $0[0].reading }).inserted else { continue }   // the same readings: the same writing, a lower score
+            let w = write(positions)
             var r = h
-            r.written = zip(forms, groups).map { WrittenForm(text: $0, tokens: $1.range) }
-            r.lmScore = lmScore
-            r.score = h.acousticScore + lmWeight * lmScore + lengthBonus * Float(forms.count)
+            r.written = zip(w.forms, groups).map { WrittenForm(text: $0, tokens: $1.range) }
+            r.lmScore = w.lmScore
+            r.score = h.acousticScore + w.acoustic + lmWeight * w.lmScore + lengthBonus * Float(w.forms.count)
             out.append(r)
         }
         out.sort { $0.score > $1.score }
         return Array(out.prefix(nbest))
     }
 
-    /// The most probable written forms of `readings` under the LM (with `</s>`),
+    /// The candidates of one reading, the emitted one (or its nearest known) first.
+    func candidates(_ reading: String, lastToken i: Int, hypothesis h: Hypothesis, spans: [TokenSpan], x: Matrix) -> [Candidate] {
+        var out = [Candidate(reading: lexicon.nearest(reading))]
+        guard i < spans.count, terminalTokens.contains(h.tokens[i]) else { return out }
+        let emitted = h.tokens[i], stem = String(reading.dropLast(tokens[emitted].count))
+        func best(_ v: Int) -> Float { (spans[i].startFrame...spans[i].endFrame).reduce(-Float.infinity) { max($0, x[$1, v]) } }
+        let reference = best(emitted)
+        for v in terminalTokens where v != emitted {
+            let r = stem + tokens[v]
+            let a = best(v) - reference
+            if lexicon.forms[r] != nil, a >= -alternativeMargin, r != out[0].reading { out.append(Candidate(reading: r, acoustic: a)) }
+        }
+        return out
+    }
+
+    /// The most probable written forms of `readings` under the LM (with `</s>`)
     /// and their LM log-probability; without an LM, the most frequent forms and 0.
     public func write(_ readings: [String]) -> (forms: [String], lmScore: Float) {
-        guard let lm else { return (readings.map { lexicon.forms[$0]!.first! }, 0) }
-        struct Prefix { var state: [Int32]; var score: Float; var forms: [String] }
-        var beam = [Prefix(state: lm.initialState, score: 0, forms: [])]
-        for r in readings {
+        let w = write(readings.map { [Candidate(reading: $0)] })
+        return (w.forms, w.lmScore)
+    }
+
+    /// The best written forms over the positions' candidates, by relative acoustic +
+    /// α·LM: the forms, their LM log-probability (with `</s>`) and relative acoustic
+    /// score. Without an LM, each position's first candidate's most frequent form.
+    public func write(_ positions: [[Candidate]]) -> (forms: [String], lmScore: Float, acoustic: Float) {
+        guard let lm else { return (positions.map { lexicon.forms[$0[0].reading]!.first! }, 0, 0) }
+        struct Prefix { var state: [Int32]; var lm: Float; var acoustic: Float; var forms: [String] }
+        let alpha = lmWeight
+        func total(_ p: Prefix) -> Float { p.acoustic + alpha * p.lm }
+        var beam = [Prefix(state: lm.initialState, lm: 0, acoustic: 0, forms: [])]
+        for candidates in positions {
             var best: [[Int32]: Prefix] = [:]
             for p in beam {
-                for f in lexicon.forms[r]! {
-                    let (lp, next) = lm.score(p.state, unit: f)
-                    let s = p.score + lp
-                    if let q = best[next], q.score >= s { continue }
-                    best[next] = Prefix(state: next, score: s, forms: p.forms + [f])
+                for c in candidates {
+                    for f in lexicon.forms[c.reading]! {
+                        let (lp, next) = lm.score(p.state, unit: f)
+                        let q = Prefix(state: next, lm: p.lm + lp, acoustic: p.acoustic + c.acoustic, forms: p.forms + [f])
+                        if let old = best[next], total(old) >= total(q) { continue }
+                        best[next] = q
+                    }
                 }
             }
-            beam = best.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.forms.lexicographicallyPrecedes($1.forms) }
+            beam = best.values.sorted { total($0) != total($1) ? total($0) > total($1) : $0.forms.lexicographicallyPrecedes($1.forms) }
             if beam.count > width { beam.removeSubrange(width...) }
         }
-        let final = beam.map { ($0, $0.score + lm.finalScore($0.state)) }.max { $0.1 < $1.1 }!
-        return (final.0.forms, final.1)
+        let final = beam.map { p -> (Prefix, Float) in
+            var p = p
+            p.lm += lm.finalScore(p.state)
+            return (p, total(p))
+        }.max { $0.1 < $1.1 }!.0
+        return (final.forms, final.lm, final.acoustic)
     }
 }
 

@@ -127,6 +127,26 @@ private func posteriors(spelling s: String) -> Matrix {
         #expect(without.written?.first?.text == "棒")   // bang4's form: the acoustics alone
     }
 
+    /// Greedy decoding emits bang4 where the frames of the tone say 4 by a little
+    /// over 1: the tone alternative lets the LM write 帮助 (bang1 zhu4); with no
+    /// margin for alternatives, the emitted tone stands (棒).
+    @Test func toneAlternativesLetTheLMChoose() {
+        let lm = buildNGramLM(sentences: Array(repeating: ["帮", "助"], count: 20), order: 2, smoothing: .kneserNey)
+        var x = posteriors(spelling: "bang4zhu4")
+        let four = pinyinTokens.firstIndex(of: "4")!, one = pinyinTokens.firstIndex(of: "1")!
+        for t in 0..<14 where x[t, four] > logf(0.5) { x[t, four] = logf(0.5); x[t, one] = logf(0.4) }
+        let greedy = ReadingDecoder(inner: GreedyDecoder(), tokens: pinyinTokens, lexicon: lexicon, lm: lm, lmWeight: 1, lengthBonus: 0)
+        let h = greedy.decode(x)[0]
+        #expect(h.written?.map(\.text) == ["帮", "助"])
+        // The score carries the alternative's relative log-posterior: log 0.4 − log 0.5.
+        let (forms, lmScore) = greedy.write(["bang1", "zhu4"])
+        #expect(forms == ["帮", "助"])
+        #expect(abs(h.score - (h.acousticScore + logf(0.4) - logf(0.5) + lmScore)) < 1e-4)
+        let strict = ReadingDecoder(inner: GreedyDecoder(), tokens: pinyinTokens, lexicon: lexicon, lm: lm, lmWeight: 1, lengthBonus: 0,
+                                    alternativeMargin: 0)
+        #expect(strict.decode(x)[0].written?.first?.text == "棒")
+    }
+
     @Test func configChecks() {
         var c = DecodingConfig()
         c.readings = "r.tsv"
