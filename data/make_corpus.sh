@@ -246,7 +246,7 @@ awk -F'\t' -v out="$out" '
   {
     split_ = $1; id = $2; engine = $3; voice = $4; text = $9; spoken = $10
     # Mandarin: the kind of text, and the tone-numbered pinyin as spoken (a model
-    # can learn it instead of the characters: recipes/mandarin-pinyin.json).
+    # can learn it instead of the characters: recipes/mandarin.json).
     kind = $11 == "" ? "" : sprintf(", \"text_kind\": \"%s\", \"pinyin\": \"%s\"", $11, spoken)
     if (!((id ".wav") in size)) {
       printf "make_corpus.sh: %s (%s:%s, \"%s\") was not synthesized\n", id, engine, voice, spoken > "/dev/stderr"

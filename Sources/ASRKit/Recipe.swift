@@ -225,8 +225,8 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
     /// Experiment folder.
     public var experimentDir: String { (output.dir as NSString).appendingPathComponent(name) }
 
-    /// Reads and checks a recipe file; relative paths in `data`, `decode.lm` and `decode.lexicon`
-    /// must exist (relative to the current folder).
+    /// Reads and checks a recipe file; relative paths in `data`, `decode.lm`, `decode.lexicon`
+    /// and `decode.readings` must exist (relative to the current folder).
     /// `overrides`: `key.path=value` settings laid over the file (value as JSON,
     /// else as a string), as `asr train --set` gives them; a wrong key or value
     /// is an error naming it.
@@ -261,7 +261,8 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
             recipe = try StrictJSON.decode(Recipe.self, fromObject: root, source: "\(path) with --set", keyPath: "")
         }
         for (key, file) in [("data.train", recipe.data.train), ("data.dev", recipe.data.dev), ("data.test", recipe.data.test),
-                            ("decode.lm", recipe.decode.lm), ("decode.lexicon", recipe.decode.lexicon)] where !file.isEmpty {
+                            ("decode.lm", recipe.decode.lm), ("decode.lexicon", recipe.decode.lexicon),
+                            ("decode.readings", recipe.decode.readings)] where !file.isEmpty {
             guard FileManager.default.fileExists(atPath: file) else {
                 throw ConfigError.invalidValue(source: path, key: key, reason: "\(file) does not exist")
             }

@@ -21,11 +21,12 @@ import _TestSupport
     }
 
     @Test func shippedRecipesAreValid() throws {
-        for name in ["digits", "debug", "mandarin"] {
+        for name in ["digits", "debug", "mandarin", "mandarin-chars"] {
             let p = TestPaths.repoRoot.appendingPathComponent("recipes/\(name).json").path
             let data = try Data(contentsOf: URL(fileURLWithPath: p))
             let r = try StrictJSON.decode(Recipe.self, from: data, source: p)  // paths are made by `make`, not checked here
             #expect(r.name == name)
+            #expect(throws: Never.self) { try r.validate() }
         }
     }
 
