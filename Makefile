@@ -95,7 +95,7 @@ mandarin-eval: exp/mandarin/chars.arpa exp/mandarin/readings.tsv
 	@echo "--- held-out voices, beam 8 + character 4-gram LM (the model's decode section):"
 	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --report exp/mandarin/eval.txt
 	@echo "--- the pinyin itself (greedy, no readings): letters, and syllables and tones:"
-	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --beam 0 --readings "" --report exp/mandarin/eval-pinyin.txt
+	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --beam 0 --readings "" --lm "" --report exp/mandarin/eval-pinyin.txt
 	.build/release/asr report exp/mandarin --out exp/mandarin/report.html
 	@if command -v python3 >/dev/null; then \
 	  python3 scripts/experiments/syllables.py exp/mandarin/eval-pinyin.json; \
