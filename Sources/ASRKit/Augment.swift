@@ -124,24 +124,31 @@ public enum Augmenter {
 
 /// Speed-perturbed copies of the training utterances, so that each (utterance,
 /// speed) pair is resampled once instead of every epoch: libsamplerate took ~23%
-/// of a digits training epoch. The result is the same with or without it (the
-/// resampler is deterministic). Each utterance's slots are touched only by the
-/// thread handling that utterance, and an utterance appears once in a batch.
+/// of a digits training epoch. Copies are kept until they fill `budgetBytes`;
+/// later ones are resampled each time they are drawn (the memory of training
+/// never grows with the corpus past the budget). The result is the same with or
+/// without it (the resampler is deterministic). Each utterance's slots are
+/// touched only by the thread handling that utterance, and an utterance appears
+/// once in a batch; the byte count is shared under a lock.
 public final class SpeedPerturbationCache: @unchecked Sendable {
     /// The factors other than 1 (those are resampled).
     public let factors: [Float]
-    /// Estimated size when full.
+    /// Estimated size of every copy.
     public let bytes: Int
+    /// Bytes the copies may take.
+    public let budgetBytes: Int
     let count: Int
     let slots: UnsafeMutablePointer<[Float]?>
+    private let lock = NSLock()
+    private var used = 0
 
-    /// nil when nothing is perturbed or the copies would exceed `budgetBytes`.
-    /// `sampleCounts`: length of each utterance.
+    /// nil when nothing is perturbed or the budget is 0. `sampleCounts`: length of each utterance.
     public init?(speeds: [Float], sampleCounts: [Int], budgetBytes: Int) {
         factors = Array(Set(speeds.filter { $0 != 1 && $0 > 0 })).sorted()
         let total = sampleCounts.reduce(0, +)
         bytes = Int(factors.reduce(0.0) { $0 + Double(total) / Double($1) } * Double(MemoryLayout<Float>.size))
-        guard !factors.isEmpty, !sampleCounts.isEmpty, bytes <= budgetBytes else { return nil }
+        guard !factors.isEmpty, !sampleCounts.isEmpty, budgetBytes > 0 else { return nil }
+        self.budgetBytes = budgetBytes
         count = sampleCounts.count
         slots = .allocate(capacity: count * factors.count)
         slots.initialize(repeating: nil, count: count * factors.count)
@@ -152,17 +159,27 @@ public final class SpeedPerturbationCache: @unchecked Sendable {
         slots.deallocate()
     }
 
-    /// Default budget: a quarter of physical memory, at most 4 GiB.
-    public static var defaultBudget: Int { Int(min(ProcessInfo.processInfo.physicalMemory / 4, 4 << 30)) }
-
-    /// The cached waveform of utterance `index` at `factor`, computed (and kept) on first use.
+    /// The waveform of utterance `index` at `factor`: the kept copy, or computed
+    /// (and kept while the budget allows).
     public func samples(_ index: Int, factor: Float, orCompute compute: () throws -> [Float]) rethrows -> [Float] {
         guard index >= 0, index < count, let k = factors.firstIndex(of: factor) else { return try compute() }
         let slot = slots + index * factors.count + k
         if let y = slot.pointee { return y }
         let y = try compute()
-        slot.pointee = y
+        let size = y.count * MemoryLayout<Float>.size
+        lock.lock()
+        let keep = used + size <= budgetBytes
+        if keep { used += size }
+        lock.unlock()
+        if keep { slot.pointee = y }
         return y
+    }
+
+    /// Bytes of the copies kept now.
+    public var usedBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return used
     }
 
     /// Waveforms held now (for tests and logs).

@@ -17,6 +17,14 @@ public struct DataSection: Codable, Equatable, Sendable, DefaultConstructible, V
     public var sampleRate = 16000
     /// Utterances longer than this are skipped (with a warning), seconds.
     public var maxDuration: Double = 30
+    /// Memory for speed-perturbed copies of training audio kept between epochs,
+    /// MiB (0 = none: resampled every time). Training audio itself is read from
+    /// disk batch by batch, so this and `prefetch_batches` bound the memory of
+    /// the data, whatever the corpus size.
+    public var cacheMb = 4096
+    /// Batches read and featurised ahead of the training step, on a background
+    /// thread (0 = each when it is needed).
+    public var prefetchBatches = 2
     public init() {}
     public func validate() throws {
         guard !train.isEmpty else { throw ConfigError.invalidValue(source: "", key: "train", reason: "expected a manifest (.jsonl) or Kaldi data folder") }
@@ -24,6 +32,12 @@ public struct DataSection: Codable, Equatable, Sendable, DefaultConstructible, V
             throw ConfigError.invalidValue(source: "", key: "sample_rate", reason: "expected 4000…96000 Hz, found \(sampleRate)")
         }
         guard maxDuration > 0 else { throw ConfigError.invalidValue(source: "", key: "max_duration", reason: "expected > 0 s") }
+        guard (0...(1 << 24)).contains(cacheMb) else {
+            throw ConfigError.invalidValue(source: "", key: "cache_mb", reason: "expected 0…16777216 MiB, found \(cacheMb)")
+        }
+        guard (0...64).contains(prefetchBatches) else {
+            throw ConfigError.invalidValue(source: "", key: "prefetch_batches", reason: "expected 0…64 batches, found \(prefetchBatches)")
+        }
     }
 }
 

@@ -23,6 +23,8 @@ public struct FeaturePipeline: Sendable {
     public var dimension: Int { options.dimension }
     /// Sample rate expected, Hz.
     public var sampleRate: Float { extractor.sampleRate }
+    /// Feature rows T for a waveform of `sampleCount` samples (without computing them).
+    public func frameCount(sampleCount n: Int) -> Int { FrameLayout(options.frame).frameCount(sampleCount: n) }
 
     /// Base features plus deltas (plus pitch), before any CMVN (what global stats accumulate).
     /// `vtlnWarp`: warp the mel filterbank by this factor instead of the options' (nil = theirs).

@@ -339,8 +339,28 @@ func makeCorpus(_ args: [String]) throws -> (status: Int32, stderr: String) {
         }
         #expect(lengths.count > 1)     // some draws were perturbed (length changes) …
         #expect(cache.filled > 0)      // … and kept
-        #expect(SpeedPerturbationCache(speeds: o.speeds, sampleCounts: waves.map(\.count), budgetBytes: 1000) == nil)
+        #expect(SpeedPerturbationCache(speeds: o.speeds, sampleCounts: waves.map(\.count), budgetBytes: 0) == nil)
         #expect(SpeedPerturbationCache(speeds: [1.0], sampleCounts: waves.map(\.count), budgetBytes: 1 << 30) == nil)
+    }
+
+    /// A budget smaller than the copies: copies are kept until it is full, never
+    /// past it, and what is not kept is still the same perturbed waveform.
+    @Test func budgetBoundsTheCopies() throws {
+        var g = SeededGenerator(seed: 6)
+        let waves = (0..<8).map { _ in (0..<8000).map { _ in 0.1 * g.nextGaussian() } }
+        let budget = 3 * 8000 * 4   // about three copies of the 16 (8 utterances × 2 speeds)
+        let cache = try #require(SpeedPerturbationCache(speeds: [0.9, 1.0, 1.1], sampleCounts: waves.map(\.count), budgetBytes: budget))
+        #expect(cache.bytes > budget)
+        for _ in 0..<2 {
+            for (i, w) in waves.enumerated() {
+                for f: Float in [0.9, 1.1] {
+                    let y = try cache.samples(i, factor: f) { try Augmenter.speed(w, factor: f, rate: 16000) }
+                    #expect(y == (try Augmenter.speed(w, factor: f, rate: 16000)))
+                }
+            }
+        }
+        #expect(cache.usedBytes <= budget)
+        #expect(cache.filled >= 2 && cache.filled <= 3)   // 0.9: 8,889 samples, 1.1: 7,273 (exact counts: libsamplerate)
     }
 }
 

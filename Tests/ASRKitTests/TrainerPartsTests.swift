@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ASRCore
 import ASRText
+import AudioIO
 import NN
 @testable import ASRKit
 import _TestSupport
@@ -203,5 +204,83 @@ private struct Tiny {
         let p = EpochProgress(epoch: 1, epochs: 4, total: 100, start: start)
         #expect(p.line(done: 25, meanLoss: 1.5, now: Date(timeIntervalSince1970: 10))
                 == "epoch 1/4 [======>                 ]  25%    2.5 utt/s  loss 1.500  ETA 0:30")
+    }
+}
+
+@Suite struct PrefetcherTests {
+    /// Items come in order, each made once; the thread never runs more than
+    /// `depth` ahead of what was taken.
+    @Test(arguments: [0, 1, 3])
+    func inOrderAndBoundedAhead(depth: Int) {
+        final class Log: @unchecked Sendable {
+            let lock = NSLock()
+            var made: [Int] = []
+            var taken = 0
+            var maxAhead = 0
+        }
+        let log = Log()
+        let p = Prefetcher(count: 20, depth: depth) { j -> Int in
+            log.lock.lock()
+            log.made.append(j)
+            log.maxAhead = max(log.maxAhead, j - log.taken)
+            log.lock.unlock()
+            usleep(200)
+            return j * j
+        }
+        var got: [Int] = []
+        while let x = p.next() {
+            log.lock.lock()
+            log.taken += 1
+            log.lock.unlock()
+            got.append(x)
+            usleep(100)
+        }
+        #expect(got == (0..<20).map { $0 * $0 })
+        #expect(log.made == Array(0..<20))
+        // Item j is made only once j < taken + depth (`taken` here lags the prefetcher's
+        // by the item being handed over; depth 0: when asked for, j == taken).
+        #expect(log.maxAhead <= depth, "ran \(log.maxAhead) ahead at depth \(depth)")
+    }
+
+    /// Stopping after a few items ends the thread (no hang, nothing made past the window).
+    @Test func stopEndsTheThread() {
+        final class Counter: @unchecked Sendable {
+            let lock = NSLock()
+            var n = 0
+        }
+        let c = Counter()
+        let p = Prefetcher(count: 1000, depth: 2) { j -> Int in
+            c.lock.lock(); c.n += 1; c.lock.unlock()
+            return j
+        }
+        #expect(p.next() == 0 && p.next() == 1)
+        p.stop()
+        c.lock.lock(); let made = c.n; c.lock.unlock()
+        #expect(made <= 4)
+    }
+}
+
+@Suite struct StreamedAudioTests {
+    /// Training audio is read when its batch comes up: a file that vanished or
+    /// changed since the scan is an error naming the utterance, not a crash.
+    @Test func readErrorsNameTheUtterance() throws {
+        let dir = TestPaths.temporaryDirectory("streamed")
+        let path = dir.appendingPathComponent("a.wav").path
+        try AudioFile.write([Float](repeating: 0.1, count: 1600), sampleRate: 16000, to: path)
+        let trainer = Trainer(recipe: Recipe(), recipePath: "r.json", log: { _ in })
+        let u = Utterance(id: "a", audioPath: path, duration: 0.1, text: "a", origin: "m.jsonl:7")
+        #expect(try trainer.read(Example(utt: u, sampleCount: 1600, labels: [1])).count == 1600)
+        #expect(throws: TrainError.audioChanged(origin: "m.jsonl:7", expected: 1700, found: 1600)) {
+            try trainer.read(Example(utt: u, sampleCount: 1700, labels: [1]))
+        }
+        try FileManager.default.removeItem(atPath: path)
+        do {
+            _ = try trainer.read(Example(utt: u, sampleCount: 1600, labels: [1]))
+            Issue.record("read a deleted file")
+        } catch let e as TrainError {
+            guard case .unreadable(let origin, _) = e else { Issue.record("\(e)"); return }
+            #expect(origin == "m.jsonl:7")
+            #expect(e.description.contains("m.jsonl:7: cannot read the audio"))
+        }
     }
 }

@@ -18,6 +18,10 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
     case recipeChanged(recipe: String, experiment: String)
     /// A perturbation of an utterance failed (its origin and the error).
     case augmentation(origin: String, reason: String)
+    /// An utterance could not be read when its batch came up (it could when training started).
+    case unreadable(origin: String, reason: String)
+    /// An utterance's audio file changed length since training started.
+    case audioChanged(origin: String, expected: Int, found: Int)
 
     public var description: String {
         switch self {
@@ -29,15 +33,29 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
             return "\(r): the recipe changed since \(e) was started (outside its decode section); "
                 + "resume needs the same recipe (or train under another name)"
         case .augmentation(let o, let r): return "\(o): augmenting this utterance failed: \(r)"
+        case .unreadable(let o, let r): return "\(o): cannot read the audio any more (it could when training started): \(r)"
+        case .audioChanged(let o, let e, let f):
+            return "\(o): the audio file changed during training: \(f) samples where it had \(e)"
         }
     }
 }
 
-/// A loaded utterance: waveform and label ids.
+/// A training utterance: where its waveform is, its length and label ids. The
+/// waveform is read when its batch comes up (memory does not grow with the corpus).
 struct Example {
     var utt: Utterance
-    var samples: [Float]
+    /// Samples at the recipe's rate (the batch sampler's length measure).
+    var sampleCount: Int
     var labels: [Int]
+
+    /// The waveform at `rate`, read from disk.
+    func samples(rate: Int) throws -> [Float] {
+        let a = try AudioFile.read(utt.audioPath, sampleRate: rate)
+        guard a.samples.count == sampleCount else {
+            throw TrainError.audioChanged(origin: utt.origin, expected: sampleCount, found: a.samples.count)
+        }
+        return a.samples
+    }
 }
 
 /// The training loop: length-bucketed seeded batches, augmentation, CTC,
@@ -59,18 +77,22 @@ public final class Trainer {
 
     var checkpointDir: String { (expDir as NSString).appendingPathComponent("checkpoints") }
 
-    /// Loads audio of `utts` in parallel; unreadable files are reported and skipped.
-    func loadAudio(_ utts: [Utterance], tokens: TokenTable, name: String) -> [Example] {
+    /// Scans `utts` in parallel: each file's length from its header (or, at
+    /// another sample rate, by reading and resampling it once); unreadable and too
+    /// long files are reported and skipped. No waveform is kept.
+    func scanAudio(_ utts: [Utterance], tokens: TokenTable, name: String) -> [Example] {
         let rate = recipe.data.sampleRate
         let results: [(example: Example?, problem: String?)] = parallelMap(utts.count) { i in
             let u = utts[i]
             do {
-                let a = try AudioFile.read(u.audioPath, sampleRate: rate)
-                if a.duration > self.recipe.data.maxDuration {
-                    return (nil, "\(u.origin): \(String(format: "%.1f", a.duration)) s is longer than data.max_duration; skipped")
+                let info = try AudioFile.info(u.audioPath)
+                let count = info.sampleRate == rate ? info.frames : try AudioFile.read(u.audioPath, sampleRate: rate).samples.count
+                let duration = Double(count) / Double(rate)
+                if duration > self.recipe.data.maxDuration {
+                    return (nil, "\(u.origin): \(String(format: "%.1f", duration)) s is longer than data.max_duration; skipped")
                 }
                 guard case .success(let ids) = tokens.encode(u.text) else { return (nil, nil) }
-                return (Example(utt: u, samples: a.samples, labels: ids), nil)
+                return (Example(utt: u, sampleCount: count, labels: ids), nil)
             } catch {
                 return (nil, "\(u.origin): \(error); skipped")
             }
@@ -81,17 +103,29 @@ public final class Trainer {
         return results.compactMap(\.example)
     }
 
-    /// Feature matrix of one example (augmented when `rng` is given), normalised.
-    /// `others`: the training set, for babble.
+    /// The waveform of `ex`, read now; a failure names the utterance.
+    func read(_ ex: Example) throws -> [Float] {
+        do {
+            return try ex.samples(rate: recipe.data.sampleRate)
+        } catch let e as TrainError {
+            throw e
+        } catch {
+            throw TrainError.unreadable(origin: ex.utt.origin, reason: "\(error)")
+        }
+    }
+
+    /// Feature matrix of one example (augmented when `rng` is given), normalised;
+    /// its waveform is read now. `others`: the training set, for babble.
     func features(_ ex: Example, pipeline: FeaturePipeline, rng: inout SeededGenerator?,
                   speedCache: SpeedPerturbationCache? = nil, index: Int = 0, others: [Example] = []) throws -> Matrix {
-        var samples = ex.samples
+        var samples = try read(ex)
         var warp: Float?
         if rng != nil {
+            let rate = recipe.data.sampleRate
             do {
-                samples = try Augmenter.waveform(samples, rate: recipe.data.sampleRate, options: recipe.augment, rng: &rng!,
+                samples = try Augmenter.waveform(samples, rate: rate, options: recipe.augment, rng: &rng!,
                                                  speedCache: speedCache, index: index,
-                                                 babble: others.isEmpty ? nil : (others.count, { others[$0].samples }))
+                                                 babble: others.isEmpty ? nil : (others.count, { (try? others[$0].samples(rate: rate)) ?? [] }))
             } catch {
                 throw TrainError.augmentation(origin: ex.utt.origin, reason: "\(error)")
             }
@@ -105,11 +139,17 @@ public final class Trainer {
         return f
     }
 
-    /// FNV-1a of the resolved recipe without its `decode` section: what training
-    /// depends on. Decoding settings may change between a run and its resume.
+    /// FNV-1a of the resolved recipe without its `decode` section and the data
+    /// pipeline's memory settings: what training results depend on. Those may
+    /// change between a run and its resume.
     static func trainingHash(_ recipe: Recipe) throws -> String {
         var object = try JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as! [String: Any]  // a struct encodes to an object
         object["decode"] = nil
+        if var data = object["data"] as? [String: Any] {   // memory and overlap, not results
+            data["cache_mb"] = nil
+            data["prefetch_batches"] = nil
+            object["data"] = data
+        }
         return fnv1a(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     }
 
@@ -157,11 +197,12 @@ public final class Trainer {
         if schedule.decay == .cosine && schedule.totalSteps == 0 {
             schedule.totalSteps = sampler.batchCount(utterances: train.count) * epochs
         }
-        let devPipeline = pipeline
+        let devPipeline = pipeline, dev = data.dev
         let validator = Validator(tokens: tokens, batchSize: recipe.train.batchSize,
-                                  features: parallelMap(data.dev.count) { i in devPipeline.compute(data.dev[i].samples) },
-                                  labels: data.dev.map(\.labels), references: data.dev.map(\.utt.text))
-        let epochData = EpochData(examples: train, lengths: train.map(\.samples.count), pipeline: pipeline, speedCache: makeSpeedCache(train), sampler: sampler,
+                                  frames: dev.map { devPipeline.frameCount(sampleCount: $0.sampleCount) },
+                                  features: { i in devPipeline.compute(try self.read(dev[i])) },
+                                  labels: dev.map(\.labels), references: dev.map(\.utt.text))
+        let epochData = EpochData(examples: train, lengths: train.map(\.sampleCount), pipeline: pipeline, speedCache: makeSpeedCache(train), sampler: sampler,
                                   schedule: schedule, step: TrainStep(model: model, optimizer: optimizer, vocabulary: tokens.count,
                                                                       clipNorm: recipe.train.optimizer.clipNorm),
                                   epochs: epochs, firstEpoch: state.epoch)
@@ -220,27 +261,31 @@ public final class Trainer {
         let tokens = TokenTable(buildingFrom: trainUtts.map(\.text))
         try DataSet.checkCharacters(devUtts, tokens: tokens)
         log("data: \(trainUtts.count) training utterances, \(devUtts.count) validation; \(tokens.count) tokens")
-        let train = loadAudio(trainUtts, tokens: tokens, name: recipe.data.train)
-        let dev = loadAudio(devUtts, tokens: tokens, name: recipe.data.dev)
+        let train = scanAudio(trainUtts, tokens: tokens, name: recipe.data.train)
+        let dev = scanAudio(devUtts, tokens: tokens, name: recipe.data.dev)
         guard !train.isEmpty else { throw TrainError.noUsableData(manifest: recipe.data.train) }
-        let hours = train.reduce(0.0) { $0 + Double($1.samples.count) } / Double(recipe.data.sampleRate) / 3600
-        log(String(format: "audio: %.2f h of training speech loaded", hours))
+        let hours = train.reduce(0.0) { $0 + Double($1.sampleCount) } / Double(recipe.data.sampleRate) / 3600
+        log(String(format: "audio: %.2f h of training speech (read from disk batch by batch)", hours))
         return TrainingData(tokens: tokens, train: train, dev: dev)
     }
 
     /// Global CMVN statistics over the unaugmented training features, saved as cmvn.json.
     func globalCMVN(_ train: [Example], pipeline: FeaturePipeline, threads: Int) throws -> CMVNStats {
-        let partial = parallelMap(threads) { k in
+        let partial: [Result<CMVNStats, Error>] = parallelMap(threads) { k in
             var stats = CMVNStats(dimension: pipeline.dimension)
             var i = k
             while i < train.count {
-                stats.accumulate(pipeline.computeUnnormalized(train[i].samples))
+                do {
+                    stats.accumulate(pipeline.computeUnnormalized(try self.read(train[i])))
+                } catch {
+                    return .failure(error)
+                }
                 i += threads
             }
-            return stats
+            return .success(stats)
         }
         var total = CMVNStats(dimension: pipeline.dimension)
-        for s in partial { total.merge(s) }
+        for s in partial { total.merge(try s.get()) }
         try total.save(to: (expDir as NSString).appendingPathComponent("cmvn.json"))
         return total
     }
@@ -268,14 +313,17 @@ public final class Trainer {
         return state
     }
 
-    /// Speed perturbation: each (utterance, speed) is resampled once, then reused, within a memory budget.
+    /// Speed perturbation: each (utterance, speed) is resampled once, then reused,
+    /// until the copies fill `data.cache_mb`; the rest are resampled every epoch.
     func makeSpeedCache(_ train: [Example]) -> SpeedPerturbationCache? {
-        let cache = SpeedPerturbationCache(speeds: recipe.augment.speeds, sampleCounts: train.map(\.samples.count),
-                                           budgetBytes: SpeedPerturbationCache.defaultBudget)
+        let budget = recipe.data.cacheMb << 20
+        let cache = SpeedPerturbationCache(speeds: recipe.augment.speeds, sampleCounts: train.map(\.sampleCount), budgetBytes: budget)
         if let cache {
-            log(String(format: "augment: speed-perturbed audio kept after first use (up to %.2f GB)", Double(cache.bytes) / 1e9))
+            let all = cache.bytes <= budget
+            log(String(format: "augment: speed-perturbed audio kept after first use (%@ %.2f GB%@)", all ? "all of it," : "up to",
+                       Double(min(cache.bytes, budget)) / 1e9, all ? "" : String(format: " of %.2f GB: data.cache_mb", Double(cache.bytes) / 1e9)))
         } else if recipe.augment.speeds.contains(where: { $0 != 1 }) {
-            log("augment: speed-perturbed audio is resampled every epoch (the copies would exceed \(SpeedPerturbationCache.defaultBudget >> 20) MiB)")
+            log("augment: speed-perturbed audio is resampled every epoch (data.cache_mb is 0)")
         }
         return cache
     }
@@ -307,8 +355,14 @@ public final class Trainer {
         let progressLine = EpochProgress(epoch: epoch + 1, epochs: d.epochs, total: train.count, start: Date())
         var totals = EpochTotals()
         var badInARow = 0, done = 0
-        for batch in d.sampler.batches(lengths: d.lengths, epoch: epoch) {
-            let feats = try batchFeatures(batch, epoch: epoch, d)
+        let batches = d.sampler.batches(lengths: d.lengths, epoch: epoch)
+        // The next batches are read and their features computed while this one trains.
+        let reader = Prefetcher(count: batches.count, depth: recipe.data.prefetchBatches) { j in
+            Result { try self.batchFeatures(batches[j], epoch: epoch, d) }
+        }
+        defer { reader.stop() }
+        for batch in batches {
+            let feats = try reader.next()!.get()
             // Utterances too short for their labels are left out.
             var members: [Int] = []
             for (k, i) in batch.enumerated() {

@@ -5,7 +5,8 @@ import Decoding
 import NN
 
 /// Scores a model on a held-out set: CTC loss per label, and WER/CER of greedy
-/// decoding, in length-sorted batches. The features are computed once, unaugmented.
+/// decoding, in length-sorted batches. The features are unaugmented, computed
+/// batch by batch when given as a function (memory does not grow with the set).
 public struct Validator {
     public struct Result: Equatable, Sendable {
         /// Mean over utterances of CTC loss divided by the label count.
@@ -16,36 +17,49 @@ public struct Validator {
 
     public let tokens: TokenTable
     public let batchSize: Int
-    /// Per utterance: features, label ids, reference text.
-    let features: [Matrix]
+    /// Per utterance: feature frames (the batch order), features, label ids, reference text.
+    let frames: [Int]
+    let features: (Int) throws -> Matrix
     let labels: [[Int]]
     let references: [String]
 
-    public init(tokens: TokenTable, batchSize: Int, features: [Matrix], labels: [[Int]], references: [String]) {
-        precondition(features.count == labels.count && labels.count == references.count)
+    /// Features computed by `features(i)` when utterance i's batch comes up;
+    /// `frames[i]`: its feature rows.
+    public init(tokens: TokenTable, batchSize: Int, frames: [Int], features: @escaping (Int) throws -> Matrix,
+                labels: [[Int]], references: [String]) {
+        precondition(frames.count == labels.count && labels.count == references.count)
         self.tokens = tokens
         self.batchSize = max(batchSize, 1)
+        self.frames = frames
         self.features = features
         self.labels = labels
         self.references = references
     }
 
-    public var isEmpty: Bool { features.isEmpty }
+    /// Features held in memory.
+    public init(tokens: TokenTable, batchSize: Int, features: [Matrix], labels: [[Int]], references: [String]) {
+        self.init(tokens: tokens, batchSize: batchSize, frames: features.map(\.rows), features: { features[$0] },
+                  labels: labels, references: references)
+    }
 
-    /// Throws only on a CTC shape or label error (a bug, never the data:
-    /// utterances too short for their labels count as zero loss).
+    public var isEmpty: Bool { frames.isEmpty }
+
+    /// Throws on a CTC shape or label error (a bug, never the data: utterances
+    /// too short for their labels count as zero loss) or what `features` throws.
     public func run(_ model: AcousticModel) throws -> Result {
         var words = ErrorCounts(), chars = ErrorCounts()
         var lossSum = 0.0, count = 0
         let greedy = GreedyDecoder()
-        let order = features.indices.sorted { features[$0].rows < features[$1].rows }
+        let order = frames.indices.sorted { frames[$0] < frames[$1] }
         var i = 0
         while i < order.count {
             let members = Array(order[i..<min(order.count, i + batchSize)])
             i += batchSize
             let B = members.count
-            guard members.contains(where: { features[$0].rows > 0 }) else { continue }
-            let y = model.forward(timeMajorBatch(members.map { features[$0] }), training: false)
+            guard members.contains(where: { frames[$0] > 0 }) else { continue }
+            let computed: [Swift.Result<Matrix, Error>] = parallelMap(B) { k in Swift.Result { try features(members[k]) } }
+            let x = try computed.map { try $0.get() }
+            let y = model.forward(timeMajorBatch(x), training: false)
             let r = try ctcLoss(logits: y.data.storage, frames: y.frames, batch: B, vocabulary: tokens.count, inputLengths: y.lengths,
                                 targets: members.map { labels[$0] }, options: CTCOptions(reduction: .none, zeroInfinity: true))
             for (b, k) in members.enumerated() where r.losses[b] > 0 || !labels[k].isEmpty {
