@@ -1,6 +1,6 @@
 # asr — make targets. `make demo` runs the whole job; `make test` runs the tests.
 SWIFT ?= swift
-APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng flite festival festvox-kallpc16k sox libxml2
+APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng flite festival festvox-kallpc16k sox libxml2 libopenmpi-dev openmpi-bin time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps deps-python build test consumer bench fixtures demo mandarin mandarin-eval ablation clean

@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Plot", targets: ["Plot"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "ASRKit", targets: ["ASRKit"]),
     ],
     dependencies: [
@@ -48,6 +49,10 @@ let package = Package(
         // three x86-64 instruction-set levels, chosen at run time; one source of the polynomials.
         .target(name: "CKernels"),
 
+        // Open MPI through dlopen, for the macros Swift cannot import (MPI_COMM_WORLD, MPI_SUM, …)
+        // and so that asr needs no MPI unless mpirun starts it.
+        .target(name: "CMPIShim"),
+
         // MARK: Core
         .target(name: "ASRCore", dependencies: ["CKernels", "CFloatEnv"], exclude: ["README.md"]),
 
@@ -65,13 +70,16 @@ let package = Package(
 
         .target(name: "ASRText", dependencies: ["ASRCore"], exclude: ["README.md"]),
 
+        // The processes of a data-parallel job (one, or Open MPI's world) and their sums.
+        .target(name: "Distributed", dependencies: ["CMPIShim"], exclude: ["README.md"]),
+
         // SVG charts for reports (no dependencies).
         .target(name: "Plot", exclude: ["README.md"]),
 
         // MARK: Toolkit (recipes, training, transcription, evaluation)
         .target(
             name: "ASRKit",
-            dependencies: ["ASRCore", "LinearAlgebra", "AudioIO", "Features", "NN", "CTC", "Decoding", "ASRText", "Plot"],
+            dependencies: ["ASRCore", "LinearAlgebra", "AudioIO", "Features", "NN", "CTC", "Decoding", "ASRText", "Plot", "Distributed"],
             exclude: ["README.md"]),
 
         // MARK: Command-line tool (thin)

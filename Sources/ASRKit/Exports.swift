@@ -6,6 +6,7 @@
 @_exported import AudioIO
 @_exported import CTC
 @_exported import Decoding
+@_exported import Distributed
 @_exported import Features
 @_exported import LinearAlgebra
 @_exported import NN

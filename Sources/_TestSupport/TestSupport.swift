@@ -54,8 +54,26 @@ public enum CLI {
 
     /// Runs `asr args…` and collects its exit status and output.
     public static func run(_ args: [String], cwd: URL? = nil) throws -> Result {
+        try run(executable: productsDirectory.appendingPathComponent("asr"), args, cwd: cwd)
+    }
+
+    /// Open MPI's launcher (from `make deps`: openmpi-bin), or nil.
+    public static var mpirun: URL? {
+        ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].map(URL.init(fileURLWithPath:)).first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    /// Runs `mpirun -np ranks asr args…` on this machine (oversubscribed: more
+    /// ranks than cores is allowed; as root when the tests run as root).
+    public static func runMPI(ranks: Int, _ args: [String]) throws -> Result {
+        guard let mpirun else { return Result(status: 127, stdout: "", stderr: "mpirun not found: make deps installs openmpi-bin") }
+        let root = geteuid() == 0 ? ["--allow-run-as-root"] : []
+        return try run(executable: mpirun, root + ["--oversubscribe", "-np", "\(ranks)", productsDirectory.appendingPathComponent("asr").path] + args)
+    }
+
+    /// Runs `executable args…` and collects its exit status and output.
+    public static func run(executable: URL, _ args: [String], cwd: URL? = nil) throws -> Result {
         let p = Process()
-        p.executableURL = productsDirectory.appendingPathComponent("asr")
+        p.executableURL = executable
         p.arguments = args
         if let cwd { p.currentDirectoryURL = cwd }
         let out = Pipe(), err = Pipe()

@@ -25,14 +25,30 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         var r = try Recipe.load(recipe, overrides: overrides)
         if let threads { r.train.threads = threads }
-        let tty = isatty(2) != 0
+        // Under mpirun: one rank of a data-parallel job (rank 0 prints and writes).
+        let collective: any Collective = try MPICollective.fromEnvironment() ?? SingleProcess()
+        let tty = isatty(2) != 0 && collective.isLeader
+        let rank = collective.rank
         let trainer = Trainer(recipe: r, recipePath: recipe) { line in
+            if rank > 0 {   // the other ranks print only their own warnings
+                if line.hasPrefix("warning") { FileHandle.standardError.write(Data("[rank \(rank)] \(line)\n".utf8)) }
+                return
+            }
             if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
+        trainer.collective = collective
         if tty {
             trainer.progress = { status in FileHandle.standardError.write(Data("\r\u{1B}[K\(status)".utf8)) }
         }
-        try trainer.run(resume: resume, epochsOverride: epochs)
+        do {
+            try trainer.run(resume: resume, epochsOverride: epochs)
+        } catch {
+            guard collective.size > 1 else { throw error }
+            // One rank's error ends the job (the others would wait for it forever).
+            FileHandle.standardError.write(Data("Error (rank \(rank)): \(error)\n".utf8))
+            collective.abort(code: 1)
+        }
+        collective.finish()
     }
 }

@@ -180,6 +180,44 @@ import _TestSupport
         #expect(e.status != 0 && e.stderr.contains("the recipe changed since"), "\(e.stderr)")
     }
 
+    /// Data parallelism over Open MPI: 2 ranks, each with its part of every batch
+    /// of 5 (2 and 3 utterances: unequal parts weigh by their size), train to the
+    /// weights of one process with the whole batch (24 steps; the summation order
+    /// of the gradient is the only difference), and a 2-rank run resumed by one
+    /// process continues where it stopped.
+    @Test func twoRanksTrainLikeOne() throws {
+        let dir = TestPaths.temporaryDirectory("e2e-mpi")
+        // No dropout (its masks are drawn per batch shape, so per rank); the rest as the other tests.
+        func r(_ name: String) -> String { recipe(dir, name: name, epochs: 2, extra: "") }
+        let common = ["--threads", "1", "--set", "model.dropout=0", "--set", "train.batch_size=5"]
+        let one = try CLI.run(["train", r("one")] + common)
+        #expect(one.status == 0, "\(one.stderr)")
+        let two = try CLI.runMPI(ranks: 2, ["train", r("two")] + common)
+        #expect(two.status == 0, "\(two.stderr)")
+        #expect(two.stdout.contains("2 ranks") && two.stdout.components(separatedBy: "epoch 2/2").count == 2, "\(two.stdout)")  // rank 0 alone prints
+        let half = try CLI.runMPI(ranks: 2, ["train", r("half"), "--epochs", "1"] + common)
+        #expect(half.status == 0, "\(half.stderr)")
+        let resumed = try CLI.run(["train", r("half"), "--resume"] + common)
+        #expect(resumed.status == 0 && resumed.stdout.contains("resuming"), "\(resumed.stderr)")
+        func weights(_ name: String) throws -> [Float] {
+            let d = try Data(contentsOf: dir.appendingPathComponent("exp/\(name)/checkpoints/epoch-2/model.safetensors"))
+            let n = d.prefix(8).withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self)) }
+            let body = d.dropFirst(8 + n)
+            var w = [Float](repeating: 0, count: body.count / 4)
+            _ = w.withUnsafeMutableBytes { body.copyBytes(to: $0) }
+            return w
+        }
+        let a = try weights("one")
+        for name in ["two", "half"] {
+            let b = try weights(name)
+            #expect(a.count == b.count && a.count > 1000)
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+            // Float32 sums of two part-batch gradients instead of one, through 24 Adam steps:
+            // measured 1.7e-6 on a 600-utterance run of 76 steps; weights are ~0.1–0.5.
+            #expect(worst < 1e-4, "\(name): max |Δw| \(worst)")
+        }
+    }
+
     @Test func recipeErrorsExitNonZero() throws {
         let dir = TestPaths.temporaryDirectory("e2e-err")
         let r = try CLI.run(["train", recipe(dir, name: "bad", extra: #", "modle": {}"#)])

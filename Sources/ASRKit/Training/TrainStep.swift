@@ -35,6 +35,16 @@ public struct TrainStep {
 
     /// Trains on utterances `features[b]` with `labels[b]` at `learningRate`.
     public func callAsFunction(features: [Matrix], labels: [[Int]], learningRate: Float) -> Outcome {
+        let outcome = gradients(features: features, labels: labels)
+        if case .updated = outcome { apply(learningRate: learningRate) }
+        return outcome
+    }
+
+    /// The first half of a step: forward, CTC loss, the finite check, and the
+    /// gradient of the batch mean left in the parameters' `grad` (`.updated`
+    /// here means the gradient is ready; the weights have not moved yet).
+    /// Data-parallel training sums these over the ranks before `apply`.
+    public func gradients(features: [Matrix], labels: [[Int]]) -> Outcome {
         precondition(!features.isEmpty && features.count == labels.count)
         let y = model.forward(timeMajorBatch(features), training: true)
         let result: CTCResult
@@ -49,9 +59,13 @@ public struct TrainStep {
         }
         model.zeroGrad()
         model.backward(Matrix(rows: y.data.rows, cols: vocabulary, storage: result.gradient), inputGradient: false)
+        return .updated(loss: result.loss)
+    }
+
+    /// The second half: clipping and the optimizer update from the gradients in `grad`.
+    public func apply(learningRate: Float) {
         optimizer.clipGradients(maxNorm: clipNorm)
         optimizer.update(learningRate: learningRate)
-        return .updated(loss: result.loss)
     }
 }
 

@@ -4,6 +4,7 @@ import ASRText
 import AudioIO
 import CTC
 import Decoding
+import Distributed
 import Features
 import Foundation
 import NN
@@ -22,6 +23,8 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
     case unreadable(origin: String, reason: String)
     /// An utterance's audio file changed length since training started.
     case audioChanged(origin: String, expected: Int, found: Int)
+    /// A rank of a data-parallel job resumed from another checkpoint than rank 0.
+    case ranksDisagree(rank: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -36,6 +39,8 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
         case .unreadable(let o, let r): return "\(o): cannot read the audio any more (it could when training started): \(r)"
         case .audioChanged(let o, let e, let f):
             return "\(o): the audio file changed during training: \(f) samples where it had \(e)"
+        case .ranksDisagree(let r, let why):
+            return "rank \(r): \(why) (every rank must see the experiment folder to resume: a shared file system, or a copy on each host)"
         }
     }
 }
@@ -66,6 +71,10 @@ public final class Trainer {
     public var log: (String) -> Void
     /// Called with a one-line status during an epoch (a progress bar on a terminal).
     public var progress: ((String) -> Void)?
+    /// The processes training together (data parallelism: each takes its part of
+    /// every global batch and the gradients are summed); rank 0 alone writes the
+    /// experiment folder. One process by default.
+    public var collective: any Collective = SingleProcess()
     let expDir: String
 
     public init(recipe: Recipe, recipePath: String, log: @escaping (String) -> Void) {
@@ -171,7 +180,8 @@ public final class Trainer {
     @discardableResult
     public func run(resume: Bool, epochsOverride: Int? = nil) throws -> String {
         let store = CheckpointStore(directory: checkpointDir)
-        try store.create()
+        let leader = collective.isLeader
+        if leader { try store.create() }
         let recipeHash = try Self.trainingHash(recipe)
         let data = try loadData()
         let tokens = data.tokens, train = data.train
@@ -187,12 +197,17 @@ public final class Trainer {
         model.parallelDirections = threads > 1
         let optimizer = Optimizer(parameters: model.parameters, options: recipe.train.optimizer)
         var state = try restore(resume ? store : nil, model: model, optimizer: optimizer, recipeHash: recipeHash)
-        try AtomicFile.write(try StrictJSON.encode(recipe), to: (expDir as NSString).appendingPathComponent("recipe.json"))
-        try tokens.save((expDir as NSString).appendingPathComponent("tokens.txt"))
-        log("model: \(recipe.model.numLayers)×\(recipe.model.bidirectional ? "Bi" : "")\(recipe.model.cell.rawValue.uppercased()) H=\(recipe.model.hiddenSize), input \(pipeline.dimension)×\(recipe.model.frameStacking), \(model.parameterCount) parameters; \(threads) threads")
+        if collective.size > 1 { try shareRankZeroStart(model: model, state: state) }
+        if leader {
+            try AtomicFile.write(try StrictJSON.encode(recipe), to: (expDir as NSString).appendingPathComponent("recipe.json"))
+            try tokens.save((expDir as NSString).appendingPathComponent("tokens.txt"))
+        }
+        log("model: \(recipe.model.numLayers)×\(recipe.model.bidirectional ? "Bi" : "")\(recipe.model.cell.rawValue.uppercased()) H=\(recipe.model.hiddenSize), input \(pipeline.dimension)×\(recipe.model.frameStacking), \(model.parameterCount) parameters; \(threads) threads"
+            + (collective.size > 1 ? " per rank, \(collective.size) ranks (each takes 1/\(collective.size) of every batch of \(recipe.train.batchSize))" : ""))
 
         let epochs = epochsOverride ?? recipe.train.epochs
-        let sampler = BatchSampler(seed: recipe.train.seed, batchSize: recipe.train.batchSize)
+        let sampler = BatchSampler(seed: recipe.train.seed, batchSize: recipe.train.batchSize,
+                                   shard: .init(index: collective.rank, count: collective.size))
         var schedule = recipe.train.schedule
         if schedule.decay == .cosine && schedule.totalSteps == 0 {
             schedule.totalSteps = sampler.batchCount(utterances: train.count) * epochs
@@ -216,7 +231,7 @@ public final class Trainer {
             }
             let start = Date()
             let totals = try trainEpoch(epoch, epochData, state: &state)
-            let v = validator.isEmpty ? nil : try validator.run(model)
+            let v = validator.isEmpty ? nil : try validator.run(model, collective: collective)
             let seconds = Date().timeIntervalSince(start)
             // Model selection: WER for spaced scripts, CER where tokens have no space (Mandarin).
             let devError = tokens.space == nil ? v?.cer : v?.wer
@@ -229,6 +244,7 @@ public final class Trainer {
             state.history.append(entry)
             state.epoch = epoch + 1
             state.dropoutRandomState = model.dropoutState.state
+            guard leader else { continue }
             try store.save(model: model, optimizer: optimizer, state: state)
             if isBest || validator.isEmpty {
                 let info = ModelInfo(name: recipe.name, features: recipe.features, cmvn: cmvn, model: recipe.model, inputSize: pipeline.dimension,
@@ -286,7 +302,7 @@ public final class Trainer {
         }
         var total = CMVNStats(dimension: pipeline.dimension)
         for s in partial { total.merge(try s.get()) }
-        try total.save(to: (expDir as NSString).appendingPathComponent("cmvn.json"))
+        if collective.isLeader { try total.save(to: (expDir as NSString).appendingPathComponent("cmvn.json")) }
         return total
     }
 
@@ -311,6 +327,20 @@ public final class Trainer {
         model.dropoutState = rng
         log("resuming \(expDir) after epoch \(state.epoch) (step \(state.step))")
         return state
+    }
+
+    /// Data parallelism: every rank starts from rank 0's weights, and from the
+    /// same checkpoint (each rank restores it itself; a rank that found another
+    /// epoch, or none, stops the job).
+    func shareRankZeroStart(model: AcousticModel, state: TrainerState) throws {
+        let mine = [Double(state.epoch), Double(state.step)]
+        var rankZero = mine
+        try rankZero.withUnsafeMutableBytes { try collective.broadcast($0, root: 0) }
+        guard mine == rankZero else {
+            throw TrainError.ranksDisagree(rank: collective.rank, reason: "resumed after epoch \(state.epoch) (step \(state.step)) "
+                                           + "where rank 0 resumed after epoch \(Int(rankZero[0])) (step \(Int(rankZero[1])))")
+        }
+        for p in model.parameters { try collective.broadcast(&p.value, root: 0) }
     }
 
     /// Speed perturbation: each (utterance, speed) is resampled once, then reused,
@@ -355,13 +385,14 @@ public final class Trainer {
         let progressLine = EpochProgress(epoch: epoch + 1, epochs: d.epochs, total: train.count, start: Date())
         var totals = EpochTotals()
         var badInARow = 0, done = 0
-        let batches = d.sampler.batches(lengths: d.lengths, epoch: epoch)
+        let global = d.sampler.globalBatches(lengths: d.lengths, epoch: epoch)
+        let batches = d.sampler.shard.count == 1 ? global : global.map(d.sampler.part(of:))   // this rank's part of each
         // The next batches are read and their features computed while this one trains.
         let reader = Prefetcher(count: batches.count, depth: recipe.data.prefetchBatches) { j in
             Result { try self.batchFeatures(batches[j], epoch: epoch, d) }
         }
         defer { reader.stop() }
-        for batch in batches {
+        for (j, batch) in batches.enumerated() {
             let feats = try reader.next()!.get()
             // Utterances too short for their labels are left out.
             var members: [Int] = []
@@ -375,16 +406,25 @@ public final class Trainer {
                     totals.skipped += 1
                 }
             }
-            guard !members.isEmpty else { continue }
             let lr = d.schedule.learningRate(peak: recipe.train.optimizer.learningRate, step: state.step + 1, epoch: epoch,
                                              plateauScale: state.plateau.scale)
-            switch d.step(features: members.map { feats[$0] }, labels: members.map { train[batch[$0]].labels }, learningRate: lr) {
+            let outcome: TrainStep.Outcome
+            if collective.size > 1 {
+                // Every rank takes part in every step, with or without utterances of its own.
+                guard let o = try collectiveStep(d.step, features: members.map { feats[$0] },
+                                                 labels: members.map { train[batch[$0]].labels }, learningRate: lr) else { continue }
+                outcome = o
+            } else {
+                guard !members.isEmpty else { continue }
+                outcome = d.step(features: members.map { feats[$0] }, labels: members.map { train[batch[$0]].labels }, learningRate: lr)
+            }
+            switch outcome {
             case .rejected(let reason):
                 log("warning: batch of \(members.map { train[batch[$0]].utt.id }.joined(separator: ", ")): \(reason); skipped")
                 continue
             case .nonFinite(let loss):
                 badInARow += 1
-                let ids = members.map { train[batch[$0]].utt.id }.joined(separator: ", ")
+                let ids = badElsewhere ? "another rank's part" : members.map { train[batch[$0]].utt.id }.joined(separator: ", ")
                 let what = loss.isFinite ? "non-finite gradient (loss \(loss))" : "non-finite loss (\(loss))"
                 log("warning: \(what) in batch with \(ids); batch skipped")
                 if badInARow >= recipe.train.maxBadBatches {
@@ -395,13 +435,70 @@ public final class Trainer {
                 badInARow = 0
                 state.step += 1
                 totals.learningRate = lr
-                totals.lossSum += Double(loss) * Double(members.count)
-                totals.lossCount += members.count
+                let n = collective.size > 1 ? lastGlobalCount : members.count
+                totals.lossSum += Double(loss) * Double(n)
+                totals.lossCount += n
             }
-            done += batch.count
+            done += global[j].count
             progress?(progressLine.line(done: done, meanLoss: totals.meanLoss))
         }
         return totals
+    }
+
+    /// Utterances in the last data-parallel step, over all ranks.
+    private var lastGlobalCount = 0
+    /// Whether the last skipped data-parallel step was skipped for another rank's part.
+    private var badElsewhere = false
+
+    /// One data-parallel step: this rank's gradient (of the mean over its own
+    /// utterances) times its utterance count, summed over the ranks and divided
+    /// by their total — the gradient of the global batch's mean, as one process
+    /// would compute it (up to summation order) — then clipping and the update,
+    /// the same on every rank. A rank whose part is non-finite or refused makes
+    /// every rank skip the batch (its own warning names its utterances; the
+    /// others report "on another rank"). nil: no rank had an utterance.
+    func collectiveStep(_ step: TrainStep, features: [Matrix], labels: [[Int]], learningRate: Float) throws -> TrainStep.Outcome? {
+        let local: TrainStep.Outcome? = features.isEmpty ? nil : step.gradients(features: features, labels: labels)
+        // [utterances, loss × utterances, non-finite parts, refused parts]
+        var stats: [Double] = [0, 0, 0, 0]
+        switch local {
+        case .updated(let loss)?: stats[0] = Double(features.count); stats[1] = Double(loss) * Double(features.count)
+        case .nonFinite?: stats[2] = 1
+        case .rejected?: stats[3] = 1
+        case nil: break
+        }
+        try collective.sum(&stats)
+        if stats[2] > 0 || stats[3] > 0 {
+            switch local {
+            case .nonFinite?, .rejected?:
+                badElsewhere = false
+                return local
+            default:
+                badElsewhere = true
+                return stats[2] > 0 ? .nonFinite(loss: .nan) : .rejected("refused on another rank")
+            }
+        }
+        guard stats[0] > 0 else { return nil }
+        let params = step.model.parameters
+        var flat = [Float](repeating: 0, count: params.reduce(0) { $0 + $1.count })
+        if case .updated? = local {
+            let n = Float(features.count)
+            var o = 0
+            for p in params {
+                for i in 0..<p.count { flat[o + i] = p.grad[i] * n }
+                o += p.count
+            }
+        }
+        try collective.sum(&flat)
+        let scale = Float(1 / stats[0])
+        var o = 0
+        for p in params {
+            for i in 0..<p.count { p.grad[i] = flat[o + i] * scale }
+            o += p.count
+        }
+        step.apply(learningRate: learningRate)
+        lastGlobalCount = Int(stats[0])
+        return .updated(loss: Float(stats[1] / stats[0]))
     }
 
     /// Features of one batch (augmented), in parallel, seeded per (epoch, utterance);

@@ -2,6 +2,7 @@ import ASRCore
 import ASRText
 import CTC
 import Decoding
+import Distributed
 import NN
 
 /// Scores a model on a held-out set: CTC loss per label, and WER/CER of greedy
@@ -46,15 +47,19 @@ public struct Validator {
 
     /// Throws on a CTC shape or label error (a bug, never the data: utterances
     /// too short for their labels count as zero loss) or what `features` throws.
-    public func run(_ model: AcousticModel) throws -> Result {
+    /// Data parallelism: each rank of `collective` scores every size-th batch
+    /// and the sums are added; every rank gets the same result.
+    public func run(_ model: AcousticModel, collective: any Collective = SingleProcess()) throws -> Result {
         var words = ErrorCounts(), chars = ErrorCounts()
         var lossSum = 0.0, count = 0
         let greedy = GreedyDecoder()
         let order = frames.indices.sorted { frames[$0] < frames[$1] }
-        var i = 0
+        var i = 0, batchIndex = -1
         while i < order.count {
             let members = Array(order[i..<min(order.count, i + batchSize)])
             i += batchSize
+            batchIndex += 1
+            guard batchIndex % collective.size == collective.rank else { continue }
             let B = members.count
             guard members.contains(where: { frames[$0] > 0 }) else { continue }
             let computed: [Swift.Result<Matrix, Error>] = parallelMap(B) { k in Swift.Result { try features(members[k]) } }
@@ -74,6 +79,18 @@ public struct Validator {
                 words.add(align(ASRText.words(references[k]), ASRText.words(hyp)))
                 chars.add(align(characters(references[k]), characters(hyp)))
             }
+        }
+        if collective.size > 1 {
+            func fields(_ e: ErrorCounts) -> [Double] { [e.hits, e.substitutions, e.deletions, e.insertions, e.sentences, e.sentenceErrors].map(Double.init) }
+            var sums = [lossSum, Double(count)] + fields(words) + fields(chars)
+            try collective.sum(&sums)
+            func counts(_ k: Int) -> ErrorCounts {
+                var e = ErrorCounts()
+                (e.hits, e.substitutions, e.deletions, e.insertions) = (Int(sums[k]), Int(sums[k + 1]), Int(sums[k + 2]), Int(sums[k + 3]))
+                (e.sentences, e.sentenceErrors) = (Int(sums[k + 4]), Int(sums[k + 5]))
+                return e
+            }
+            (lossSum, count, words, chars) = (sums[0], Int(sums[1]), counts(2), counts(8))
         }
         return Result(loss: lossSum / Double(max(count, 1)), wer: words.errorRate, cer: chars.errorRate)
     }
