@@ -43,14 +43,18 @@ public enum DataSet {
     /// Checks that every audio file exists and every transcript is non-empty.
     /// `field` names the transcript: the manifest key (or Kaldi folder file) the
     /// text comes from (`tokens.field`; `text` by default).
+    /// `requireText: false` (audio to transcribe): a manifest line may lack the
+    /// text, and a missing audio file is left for the transcriber to report
+    /// (the others go on).
     public static func load(_ path: String, normalize: TextNormalization, field: String = "text", requireText: Bool = true) throws -> [Utterance] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw FileError.notFound(path: path) }
         let utts = isDir.boolValue ? try loadKaldi(path, normalize: normalize, field: field)
-                                   : try loadManifest(path, normalize: normalize, field: field)
+                                   : try loadManifest(path, normalize: normalize, field: field, requireText: requireText)
         guard !utts.isEmpty else { throw DataError.empty(path: path) }
+        guard requireText else { return utts }
         for u in utts {
-            if requireText && u.text.isEmpty { throw DataError.emptyText(origin: u.origin) }
+            if u.text.isEmpty { throw DataError.emptyText(origin: u.origin) }
             guard FileManager.default.fileExists(atPath: u.audioPath) else { throw DataError.missingAudio(origin: u.origin, path: u.audioPath) }
         }
         return utts
@@ -61,7 +65,8 @@ public enum DataSet {
     /// are resolved against the manifest's folder. The transcript is `field`
     /// (`text` unless the recipe's `tokens.field` names another key); the other
     /// string fields, `text` among them then, become attributes.
-    public static func loadManifest(_ path: String, normalize: TextNormalization, field: String = "text") throws -> [Utterance] {
+    public static func loadManifest(_ path: String, normalize: TextNormalization, field: String = "text",
+                                    requireText: Bool = true) throws -> [Utterance] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw FileError.cannotRead(path: path, reason: "not readable UTF-8 text")
         }
@@ -78,7 +83,7 @@ public enum DataSet {
             guard let audio = obj["audio_filepath"] as? String, !audio.isEmpty else {
                 throw DataError.malformed(origin: origin, reason: "missing \"audio_filepath\" (a string)")
             }
-            guard let t = obj[field] as? String else {
+            guard let t = obj[field] as? String ?? (requireText || obj[field] != nil ? nil : "") else {
                 let why = field == "text" ? "" : " (the recipe's tokens.field)"
                 throw DataError.malformed(origin: origin, reason: "missing \"\(field)\" (a string)\(why)")
             }

@@ -27,6 +27,15 @@ public struct Evaluation {
     /// naming its manifest line.
     public static func run(_ transcriber: Transcriber, dataSet: String, groupField: String? = nil,
                            cerNoSpaces: Bool = false) throws -> Evaluation {
+        try run(transcriber, dataSet: dataSet, groupField: groupField, cerNoSpaces: cerNoSpaces,
+                part: .whole, collective: SingleProcess())!
+    }
+
+    /// `run` split over processes: under MPI each rank transcribes a block of the
+    /// utterances and rank 0 scores them all (nil on the other ranks); `part`
+    /// (`--shard K/N`, one process) evaluates that block only.
+    public static func run(_ transcriber: Transcriber, dataSet: String, groupField: String?, cerNoSpaces: Bool,
+                           part: BatchSampler.Shard, collective: any Collective) throws -> Evaluation? {
         let bundle = transcriber.bundle
         // A model that emits readings, written by the decoder, is scored on the written text.
         let field = transcriber.decoding.readings.isEmpty ? bundle.info.textField : "text"
@@ -38,12 +47,15 @@ public struct Evaluation {
                            decodingSummary: transcriber.decoding.summary(resources: transcriber.resources),
                            scorer: Scorer(cerNoSpaces: cerNoSpaces), groupField: groupField)
         let start = Date()
-        let results = transcriber.transcribe(files: utts.map(\.audioPath))
+        guard let results = try ShardedTranscription.run(transcriber, utterances: utts, part: part, collective: collective, words: false) else {
+            return nil
+        }
         e.decodeSeconds = Date().timeIntervalSince(start)
-        for (u, r) in zip(utts, results) {
+        let scored = collective.size > 1 ? utts : Array(utts[part.range(of: utts.count)])
+        for (u, r) in zip(scored, results) {
             if let error = r.error { e.failures.append((u.origin, error)) }
             e.audioSeconds += r.duration
-            let hyp = bundle.info.normalize.apply(r.transcript?.text ?? "")
+            let hyp = bundle.info.normalize.apply(r.text ?? "")
             e.scorer.add(id: u.id, reference: u.text, hypothesis: hyp)
             if let field = groupField, let g = u.attributes[field] {
                 e.groups[g, default: Scorer(cerNoSpaces: cerNoSpaces)].add(id: u.id, reference: u.text, hypothesis: hyp)

@@ -114,3 +114,20 @@ public final class MPICollective: Collective, @unchecked Sendable {
         exit(code)
     }
 }
+
+extension Collective {
+    /// Every rank's bytes, in rank order, on rank 0 (nil on the others): the
+    /// sizes summed into one vector, then each rank's bytes broadcast from it.
+    public func gather(_ bytes: Data) throws -> [Data]? {
+        var sizes = [Double](repeating: 0, count: size)
+        sizes[rank] = Double(bytes.count)
+        try sum(&sizes)
+        var out: [Data] = []
+        for r in 0..<size {
+            var buffer = r == rank ? [UInt8](bytes) : [UInt8](repeating: 0, count: Int(sizes[r]))
+            try buffer.withUnsafeMutableBytes { try broadcast($0, root: r) }
+            if isLeader { out.append(Data(buffer)) }
+        }
+        return isLeader ? out : nil
+    }
+}

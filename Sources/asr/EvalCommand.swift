@@ -16,16 +16,25 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "CER without spaces.") var cerNoSpaces = false
     @Option(help: "Also score each group of utterances that share this manifest field (e.g. speaker, engine) on its own line.")
     var per: String?
+    @Option(help: "Evaluate only block K of N of the utterances (K/N, e.g. 0/4: job arrays; under mpirun the ranks split them).")
+    var shard: String?
 
     func validate() throws {
         if (manifest == nil) == (data == nil) { throw ValidationError("give exactly one of --manifest or --data") }
+        if let shard { do { _ = try BatchSampler.Shard(parsing: shard) } catch { throw ValidationError("\(error)") } }
     }
 
     func run() throws {
+        let part = try shard.map { try BatchSampler.Shard(parsing: $0) } ?? .whole
+        let collective: any Collective = try MPICollective.fromEnvironment() ?? SingleProcess()
+        if collective.size > 1 && shard != nil { throw ValidationError("--shard: under mpirun the ranks split the utterances; give one or the other") }
+        defer { collective.finish() }
         let transcriber = try decoding.transcriber()
         let evaluation: Evaluation
         do {
-            evaluation = try Evaluation.run(transcriber, dataSet: manifest ?? data!, groupField: per, cerNoSpaces: cerNoSpaces)
+            guard let e = try Evaluation.run(transcriber, dataSet: manifest ?? data!, groupField: per, cerNoSpaces: cerNoSpaces,
+                                             part: part, collective: collective) else { return }   // not rank 0: it reports
+            evaluation = e
         } catch let e as EvaluationError {
             throw ValidationError("--per \(per ?? ""): \(e)")
         }

@@ -9,18 +9,33 @@ struct TranscribeCommand: ParsableCommand {
         abstract: "Transcribe audio files (any format/rate libsndfile reads) with a trained model.",
         discussion: "Example: asr transcribe a.wav b.flac\n         asr transcribe a.wav --json --beam 8")
 
-    @Argument(help: "Audio files.") var files: [String]
+    @Argument(help: "Audio files.") var files: [String] = []
+    @Option(help: "Transcribe the utterances of this JSON-lines manifest (or Kaldi data folder) instead of files; needs --out.")
+    var manifest: String?
+    @Option(help: "With --manifest: write one JSON line per utterance here (id, audio_filepath, text, duration; words with --json; error), in input order.")
+    var out: String?
+    @Option(help: "With --manifest: only block K of N of the utterances (K/N, e.g. 0/4: job arrays; the blocks concatenated are the input order). Under mpirun the ranks split them.")
+    var shard: String?
     @OptionGroup var decoding: ModelDecodingFlags
     @Flag(help: "JSON with per-word start/end seconds and confidence.") var json = false
     @Option(help: "Write the posteriorgram of the file (tokens × frames, greedy path, word timings, waveform) as SVG here; one file only.")
     var plot: String?
 
     func validate() throws {
+        if let shard { do { _ = try BatchSampler.Shard(parsing: shard) } catch { throw ValidationError("\(error)") } }
+        if manifest != nil {
+            if !files.isEmpty { throw ValidationError("give audio files or --manifest, not both") }
+            if out == nil { throw ValidationError("--manifest needs --out (the JSON-lines results)") }
+            if plot != nil { throw ValidationError("--plot draws one file, not a manifest") }
+            return
+        }
+        if out != nil || shard != nil { throw ValidationError("--out and --shard go with --manifest") }
         if files.isEmpty { throw ValidationError("give at least one audio file") }
         if plot != nil && files.count != 1 { throw ValidationError("--plot draws one file; got \(files.count)") }
     }
 
     func run() throws {
+        if let manifest { return try runManifest(manifest) }
         let transcriber = try decoding.transcriber()
         let bundle = transcriber.bundle
         let results = transcriber.transcribe(files: files, keepLogProbs: plot != nil)
@@ -52,6 +67,28 @@ struct TranscribeCommand: ParsableCommand {
             }
         }
         if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+extension TranscribeCommand {
+    /// `--manifest M --out F [--shard K/N]`, or under mpirun each rank a block.
+    func runManifest(_ manifest: String) throws {
+        let part = try shard.map { try BatchSampler.Shard(parsing: $0) } ?? .whole
+        let collective: any Collective = try MPICollective.fromEnvironment() ?? SingleProcess()
+        if collective.size > 1 && shard != nil { throw ValidationError("--shard: under mpirun the ranks split the utterances; give one or the other") }
+        defer { collective.finish() }
+        let transcriber = try decoding.transcriber()
+        let utts = try DataSet.load(manifest, normalize: TextNormalization(), field: "text", requireText: false)
+        guard let lines = try ShardedTranscription.run(transcriber, utterances: utts, part: part, collective: collective, words: json) else {
+            return   // not rank 0: rank 0 writes
+        }
+        try AtomicFile.write(try ShardedTranscription.jsonLines(lines), to: out!)
+        let failed = lines.filter { $0.error != nil }
+        for f in failed.prefix(10) { printError("error: \(f.id): \(f.error!)") }
+        print("\(manifest): \(lines.count) utterances\(part.count > 1 ? " (block \(part.index)/\(part.count))" : "")"
+              + (collective.size > 1 ? " over \(collective.size) ranks" : "") + " → \(out!)"
+              + (failed.isEmpty ? "" : "; \(failed.count) could not be transcribed"))
+        if !failed.isEmpty { throw ExitCode(1) }
     }
 }
 

@@ -216,6 +216,44 @@ import _TestSupport
             // measured 1.7e-6 on a 600-utterance run of 76 steps; weights are ~0.1–0.5.
             #expect(worst < 1e-4, "\(name): max |Δw| \(worst)")
         }
+        try checkShardedTranscription(dir: dir, model: dir.appendingPathComponent("exp/one").path)
+    }
+
+    /// `transcribe --manifest --out`: blocks K/N concatenated, and 2 MPI ranks, give
+    /// the lines of one process in input order; `eval` under mpirun scores like one
+    /// process; a missing file is reported and the others go on.
+    func checkShardedTranscription(dir: URL, model: String) throws {
+        let manifest = Self.corpus.path + "/test.jsonl"
+        func out(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let whole = try CLI.run(["transcribe", "--model", model, "--manifest", manifest, "--out", out("all.jsonl")])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let all = try String(contentsOfFile: out("all.jsonl"), encoding: .utf8)
+        let ids = try String(contentsOfFile: manifest, encoding: .utf8).split(separator: "\n").count
+        #expect(all.split(separator: "\n").count == ids && all.contains("\"text\":"))
+        var parts = ""
+        for k in 0..<3 {
+            let r = try CLI.run(["transcribe", "--model", model, "--manifest", manifest, "--out", out("part\(k).jsonl"), "--shard", "\(k)/3"])
+            #expect(r.status == 0, "\(r.stderr)")
+            parts += try String(contentsOfFile: out("part\(k).jsonl"), encoding: .utf8)
+        }
+        #expect(parts == all)
+        let mpi = try CLI.runMPI(ranks: 2, ["transcribe", "--model", model, "--manifest", manifest, "--out", out("mpi.jsonl")])
+        #expect(mpi.status == 0, "\(mpi.stderr)")
+        #expect(try String(contentsOfFile: out("mpi.jsonl"), encoding: .utf8) == all)
+        let e1 = try CLI.run(["eval", "--model", model, "--manifest", manifest])
+        let e2 = try CLI.runMPI(ranks: 2, ["eval", "--model", model, "--manifest", manifest])
+        func wer(_ s: String) -> String? { s.split(separator: "\n").first { $0.hasPrefix("%WER") }.map(String.init) }
+        #expect(e1.status == 0 && e2.status == 0 && wer(e1.stdout) != nil && wer(e1.stdout) == wer(e2.stdout), "\(e1.stdout)\n\(e2.stdout)")
+        let bad = try CLI.run(["transcribe", "--model", model, "--manifest", manifest, "--out", out("x.jsonl"), "--shard", "3/3"])
+        #expect(bad.status != 0 && bad.stderr.contains("expected K/N"), "\(bad.stderr)")
+        // A missing file: an error line for it, the others transcribed, exit 1.
+        let wav = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path + "/wav").filter { $0.hasPrefix("test") }.sorted()[0]
+        let lines2 = #"{"audio_filepath": "/no/such.wav", "id": "gone"}"# + "\n" + #"{"audio_filepath": "\#(Self.corpus.path)/wav/\#(wav)"}"# + "\n"
+        try lines2.write(toFile: out("holes.jsonl"), atomically: true, encoding: .utf8)
+        let holes = try CLI.run(["transcribe", "--model", model, "--manifest", out("holes.jsonl"), "--out", out("holes-out.jsonl")])
+        let lines = try String(contentsOfFile: out("holes-out.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(holes.status == 1 && holes.stderr.contains("gone") && lines.count == 2)
+        #expect(lines[0].contains("\"error\"") && lines[1].contains("\"text\""))
     }
 
     @Test func recipeErrorsExitNonZero() throws {
