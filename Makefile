@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng flite festival festvox-kallpc16k sox libxml2 libopenmpi-dev openmpi-bin time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-python build test consumer bench fixtures demo mandarin mandarin-eval ablation clean
+.PHONY: deps deps-python build test consumer bench fixtures demo mandarin mandarin-eval ablation debug-data mpi-hosts memory clean
 
 ## deps: install the Debian packages the build, tests and demo need (root or sudo).
 deps:
@@ -112,6 +112,21 @@ exp/mandarin/chars.arpa: data/mandarin/sentences.tsv.gz data/mandarin/make_sente
 exp/mandarin/readings.tsv: $(MANDARIN)/train.jsonl
 	@mkdir -p exp/mandarin
 	.build/release/asr lm readings $< --spoken pinyin --written text --out $@
+
+## debug-data: the small digits corpus recipes/debug.json trains on (300 utterances, ~1 min).
+debug-data: deps
+	data/make_corpus.sh digits data/generated/debug --count 300 --seed 1
+
+## mpi-hosts: data-parallel training across two simulated hosts (network namespaces, mpirun
+## over TCP; root), compared with one process (scripts/mpi_two_hosts.sh, docs/SCALING.md).
+mpi-hosts: build debug-data
+	scripts/mpi_two_hosts.sh recipes/debug.json
+
+## memory: peak RSS and epoch time of one training epoch on the digits corpus listed 1×, 4×
+## and 16× (scripts/experiments/memory_scaling.sh; exp/memory/results.tsv, docs/SCALING.md).
+memory: build
+	data/make_corpus.sh digits $(DIGITS) --count $(DIGITS_COUNT) --seed 1
+	scripts/experiments/memory_scaling.sh -- --set data.cache_mb=256
 
 ## ablation: what each part of the digits recipe does on the held-out engine (hours:
 ## one training per line; results in exp/ablation/results.tsv, docs/ABLATION.md).
