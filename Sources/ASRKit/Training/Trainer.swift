@@ -257,6 +257,12 @@ public final class Trainer {
             try pointLatest()
             progress?("")
             log(TrainingLog.summary(entry, epochs: epochs))
+            if collective.size > 1 && collectiveSteps > 0 {
+                let ms = Double(collectiveNanoseconds) / 1e6
+                log(String(format: "  allreduce: %.2f ms per step (%d steps, %.1f%% of the epoch; includes waiting for the slowest rank)",
+                           ms / Double(collectiveSteps), collectiveSteps, ms / 10 / seconds))
+                (collectiveNanoseconds, collectiveSteps) = (0, 0)
+            }
         }
         log("model: \(expDir) (best epoch \(state.bestEpoch)); exp/latest → \(recipe.name)")
         return expDir
@@ -449,6 +455,8 @@ public final class Trainer {
     private var lastGlobalCount = 0
     /// Whether the last skipped data-parallel step was skipped for another rank's part.
     private var badElsewhere = false
+    /// Time in the step's sums (waiting for the slowest rank included) and steps, this epoch.
+    private var collectiveNanoseconds: UInt64 = 0, collectiveSteps = 0
 
     /// One data-parallel step: this rank's gradient (of the mean over its own
     /// utterances) times its utterance count, summed over the ranks and divided
@@ -467,7 +475,9 @@ public final class Trainer {
         case .rejected?: stats[3] = 1
         case nil: break
         }
+        let t0 = DispatchTime.now().uptimeNanoseconds
         try collective.sum(&stats)
+        collectiveNanoseconds += DispatchTime.now().uptimeNanoseconds - t0
         if stats[2] > 0 || stats[3] > 0 {
             switch local {
             case .nonFinite?, .rejected?:
@@ -489,7 +499,10 @@ public final class Trainer {
                 o += p.count
             }
         }
+        let t1 = DispatchTime.now().uptimeNanoseconds
         try collective.sum(&flat)
+        collectiveNanoseconds += DispatchTime.now().uptimeNanoseconds - t1
+        collectiveSteps += 1
         let scale = Float(1 / stats[0])
         var o = 0
         for p in params {
