@@ -62,8 +62,12 @@ public final class MPICollective: Collective, @unchecked Sendable {
     public let size: Int
     private var finished = false
 
-    /// Whether `mpirun` (Open MPI) started this process: it sets OMPI_COMM_WORLD_SIZE.
-    public static var launchedByMPI: Bool { ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil }
+    /// Whether an MPI launcher started this process: Open MPI's `mpirun` sets
+    /// OMPI_COMM_WORLD_SIZE; a PMIx launcher (`srun --mpi=pmix`) PMIX_RANK.
+    public static var launchedByMPI: Bool {
+        let env = ProcessInfo.processInfo.environment
+        return env["OMPI_COMM_WORLD_SIZE"] != nil || env["PMIX_RANK"] != nil
+    }
 
     /// The world communicator when started by `mpirun` (MPI initialised), else nil.
     public static func fromEnvironment() throws -> MPICollective? {
