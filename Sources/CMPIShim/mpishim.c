@@ -66,25 +66,19 @@ int asr_mpi_size(int *size) { return loaded ? p_comm_size(comm_world, size) : -1
 /* MPI counts are int: long buffers go in chunks. */
 #define CHUNK (INT_MAX / 2)
 
-int asr_mpi_allreduce_float(float *buffer, long count) {
+/* Sum of count elements of `size` bytes across ranks, in place. */
+static int allreduce(void *buffer, long count, long size, handle type) {
     if (!loaded) return -1;
     for (long i = 0; i < count; i += CHUNK) {
         int n = (int)(count - i < CHUNK ? count - i : CHUNK);
-        int rc = p_allreduce(IN_PLACE, buffer + i, n, type_float, op_sum, comm_world);
+        int rc = p_allreduce(IN_PLACE, (char *)buffer + i * size, n, type, op_sum, comm_world);
         if (rc) return rc;
     }
     return 0;
 }
 
-int asr_mpi_allreduce_double(double *buffer, long count) {
-    if (!loaded) return -1;
-    for (long i = 0; i < count; i += CHUNK) {
-        int n = (int)(count - i < CHUNK ? count - i : CHUNK);
-        int rc = p_allreduce(IN_PLACE, buffer + i, n, type_double, op_sum, comm_world);
-        if (rc) return rc;
-    }
-    return 0;
-}
+int asr_mpi_allreduce_float(float *buffer, long count) { return allreduce(buffer, count, sizeof(float), type_float); }
+int asr_mpi_allreduce_double(double *buffer, long count) { return allreduce(buffer, count, sizeof(double), type_double); }
 
 int asr_mpi_bcast_bytes(void *buffer, long count, int root) {
     if (!loaded) return -1;
