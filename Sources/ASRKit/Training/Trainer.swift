@@ -63,6 +63,36 @@ struct Example {
     }
 }
 
+/// Feature matrices computed once and kept while they fit `budgetBytes`
+/// (first come, first kept); the rest are computed each time. Thread-safe.
+final class KeptFeatures: @unchecked Sendable {
+    private var kept: [Matrix?]
+    private var used = 0
+    let budgetBytes: Int
+    private let lock = NSLock()
+
+    init(count: Int, budgetBytes: Int) {
+        kept = [Matrix?](repeating: nil, count: count)
+        self.budgetBytes = budgetBytes
+    }
+
+    func get(_ i: Int, orCompute compute: () throws -> Matrix) rethrows -> Matrix {
+        lock.lock()
+        let have = kept[i]
+        lock.unlock()
+        if let have { return have }
+        let m = try compute()
+        let size = m.rows * m.cols * MemoryLayout<Float>.size
+        lock.lock()
+        if used + size <= budgetBytes {
+            kept[i] = m
+            used += size
+        }
+        lock.unlock()
+        return m
+    }
+}
+
 /// The training loop: length-bucketed seeded batches, augmentation, CTC,
 /// Adam, validation, atomic checkpoints each epoch, exact resume.
 public final class Trainer {
@@ -213,9 +243,11 @@ public final class Trainer {
             schedule.totalSteps = sampler.batchCount(utterances: train.count) * epochs
         }
         let devPipeline = pipeline, dev = data.dev
+        // Dev features are the same every epoch: kept while they fit a quarter of data.cache_mb.
+        let devFeatures = KeptFeatures(count: dev.count, budgetBytes: (recipe.data.cacheMb << 20) / 4)
         let validator = Validator(tokens: tokens, batchSize: recipe.train.batchSize,
                                   frames: dev.map { devPipeline.frameCount(sampleCount: $0.sampleCount) },
-                                  features: { i in devPipeline.compute(try self.read(dev[i])) },
+                                  features: { i in try devFeatures.get(i) { devPipeline.compute(try self.read(dev[i])) } },
                                   labels: dev.map(\.labels), references: dev.map(\.utt.text))
         let epochData = EpochData(examples: train, lengths: train.map(\.sampleCount), pipeline: pipeline, speedCache: makeSpeedCache(train), sampler: sampler,
                                   schedule: schedule, step: TrainStep(model: model, optimizer: optimizer, vocabulary: tokens.count,
