@@ -18,7 +18,8 @@ public struct DataSection: Codable, Equatable, Sendable, DefaultConstructible, V
     /// Utterances longer than this are skipped (with a warning), seconds.
     public var maxDuration: Double = 30
     /// Memory for speed-perturbed copies of training audio kept between epochs,
-    /// MiB (0 = none: resampled every time). Training audio itself is read from
+    /// MiB (0 = none: resampled every time), plus a quarter of it for the dev
+    /// set's features (kept between validations). Training audio itself is read from
     /// disk batch by batch, so this and `prefetch_batches` bound the memory of
     /// the data, whatever the corpus size.
     public var cacheMb = 4096
