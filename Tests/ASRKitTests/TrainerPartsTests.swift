@@ -284,3 +284,21 @@ private struct Tiny {
         }
     }
 }
+
+@Suite struct KeptFeaturesTests {
+    /// Features are kept until the budget is full, then computed each time; the
+    /// values are the same either way.
+    @Test func keepsWithinTheBudget() {
+        let kept = KeptFeatures(count: 4, budgetBytes: 2 * 10 * 3 * 4)   // two 10×3 matrices
+        var computed = 0
+        func make(_ i: Int) -> Matrix {
+            computed += 1
+            return Matrix(rows: 10, cols: 3, storage: (0..<30).map { Float($0 + i) })
+        }
+        for _ in 0..<3 {
+            for i in 0..<4 { #expect(kept.get(i) { make(i) } == make(i)) }
+        }
+        // 4 computed on the first pass + 2 per later pass for the two not kept, + 12 for the checks.
+        #expect(computed == 4 + 2 * 2 + 12)
+    }
+}
