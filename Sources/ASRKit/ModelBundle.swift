@@ -109,6 +109,14 @@ public final class ModelBundle: @unchecked Sendable {
         return try decoder().decode(ModelInfo.self, from: JSONSerialization.data(withJSONObject: object))
     }
 
+    /// An experiment's recipe.json → Recipe, laid over the defaults first (as
+    /// model.json): a key added after the experiment was trained takes its default.
+    public static func decodeRecipe(_ data: Data) throws -> Recipe {
+        let object = try JSONSerialization.jsonObject(with: data)
+        let defaults = try JSONSerialization.jsonObject(with: encoder().encode(Recipe()))
+        return try decoder().decode(Recipe.self, from: JSONSerialization.data(withJSONObject: StrictJSON.overlay(defaults: defaults, user: object)))
+    }
+
     /// Loads `dir` (a model folder, or `exp/latest`).
     public static func load(_ dir: String) throws -> ModelBundle {
         let resolved = (dir as NSString).resolvingSymlinksInPath

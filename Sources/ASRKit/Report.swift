@@ -65,7 +65,7 @@ public struct ExperimentReport {
         if FileManager.default.fileExists(atPath: recipeFile) {
             do {
                 recipeText = try String(contentsOfFile: recipeFile, encoding: .utf8)
-                recipe = try ModelBundle.decoder().decode(Recipe.self, from: Data(recipeText.utf8))
+                recipe = try ModelBundle.decodeRecipe(Data(recipeText.utf8))
             } catch {
                 throw FileError.malformed(path: recipeFile, reason: "expected the recipe `asr train` writes beside the model: \(error)")
             }

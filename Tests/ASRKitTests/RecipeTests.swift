@@ -144,6 +144,22 @@ import _TestSupport
         #expect(back == info)
     }
 
+    /// An experiment's recipe.json written before keys existed (data.cache_mb and
+    /// data.prefetch_batches came later) still reads for `asr report`, with their
+    /// defaults; its own values are kept.
+    @Test func olderRecipeJSONKeepsDefaults() throws {
+        var r = Recipe()
+        r.data.train = "t.jsonl"
+        r.model.hiddenSize = 77
+        var object = try JSONSerialization.jsonObject(with: StrictJSON.encode(r)) as! [String: Any]
+        var data = object["data"] as! [String: Any]
+        data["cache_mb"] = nil
+        data["prefetch_batches"] = nil
+        object["data"] = data
+        let back = try ModelBundle.decodeRecipe(JSONSerialization.data(withJSONObject: object))
+        #expect(back == r)
+    }
+
     /// A model.json written before keys existed (decode.unknown_prefix_penalty,
     /// decode.lexicon and the other keys `DecodingConfig` added, the VTLN options) still loads, with their defaults; its
     /// own values are kept.
