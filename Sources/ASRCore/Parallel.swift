@@ -59,3 +59,9 @@ public enum FloatEnvironment {
     /// Whether the calling thread flushes denormals.
     public static var flushesDenormals: Bool { asr_denormals_flushed() != 0 }
 }
+
+/// The C heap's free pages back to the system (glibc `malloc_trim`): after a
+/// large transient (a parsed manifest of a million lines), so that it does not
+/// stay resident for the rest of the run. True when memory was released.
+@discardableResult
+public func releaseFreeMemory() -> Bool { asr_release_free_memory() != 0 }

@@ -1,5 +1,6 @@
 import ASRCore
 import ASRText
+import AudioIO
 import Foundation
 
 /// One utterance of a data set.
@@ -13,6 +14,9 @@ public struct Utterance: Equatable, Sendable {
     public var speaker: String?
     /// Where it came from, for error messages: "file:line".
     public var origin: String
+    /// Only this stretch of the file (manifest `offset` with `duration`, as
+    /// NeMo's; what `asr data pack` writes); nil: the whole file.
+    public var segment: AudioSegment? = nil
     /// The manifest line's other string fields (`speaker`, `engine`, …), for
     /// grouping results (`asr eval --per engine`); a Kaldi folder gives `speaker`.
     public var attributes: [String: String] = [:]
@@ -92,6 +96,12 @@ public enum DataSet {
                 guard let n = d as? NSNumber, n.doubleValue >= 0 else { throw DataError.malformed(origin: origin, reason: "\"duration\" must be a number ≥ 0") }
                 duration = n.doubleValue
             }
+            var segment: AudioSegment?
+            if let o = obj["offset"] {
+                guard let n = o as? NSNumber, n.doubleValue >= 0 else { throw DataError.malformed(origin: origin, reason: "\"offset\" must be a number of seconds ≥ 0") }
+                guard duration > 0 else { throw DataError.malformed(origin: origin, reason: "\"offset\" needs \"duration\" (seconds > 0): the segment's length") }
+                segment = AudioSegment(offset: n.doubleValue, duration: duration)
+            }
             let resolved = audio.hasPrefix("/") ? audio : (base as NSString).appendingPathComponent(audio)
             var id = (obj["id"] as? String) ?? ((audio as NSString).lastPathComponent as NSString).deletingPathExtension
             if seen.contains(id) { id = "\(id)#\(i + 1)" }
@@ -99,7 +109,7 @@ public enum DataSet {
             var attributes: [String: String] = [:]
             for (k, v) in obj where k != "audio_filepath" && k != field { if let v = v as? String { attributes[k] = v } }
             out.append(Utterance(id: id, audioPath: resolved, duration: duration, text: normalize.apply(t),
-                                 speaker: obj["speaker"] as? String, origin: origin, attributes: attributes))
+                                 speaker: obj["speaker"] as? String, origin: origin, segment: segment, attributes: attributes))
         }
         return out
     }

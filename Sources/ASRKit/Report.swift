@@ -246,7 +246,7 @@ public struct ExperimentReport {
             + "A token is emitted where the path enters its row; a blank between two equal tokens keeps both.</p>"
         for u in chosen {
             do {
-                let audio = try AudioFile.read(u.audioPath, sampleRate: bundle.info.sampleRate)
+                let audio = try AudioFile.read(u.audioPath, sampleRate: bundle.info.sampleRate, segment: u.segment)
                 let (t, lp) = transcriber.transcribe(samples: audio.samples)
                 let p = posteriorgram(title: "\(u.id) · REF “\(u.text)” · HYP “\(t.text)”", logProbs: lp, transcript: t,
                                       samples: audio.samples, bundle: bundle)

@@ -28,6 +28,8 @@ public enum ShardError: Error, CustomStringConvertible, Equatable {
 public struct UtteranceTranscript: Codable, Equatable, Sendable {
     public var id: String
     public var audioFilepath: String
+    /// Where the utterance starts in the file, seconds (segments only).
+    public var offset: Double? = nil
     /// nil when the file could not be transcribed (`error` says why).
     public var text: String?
     public var duration: Double
@@ -36,7 +38,7 @@ public struct UtteranceTranscript: Codable, Equatable, Sendable {
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, audioFilepath = "audio_filepath", text, duration, words, error
+        case id, audioFilepath = "audio_filepath", offset, text, duration, words, error
     }
 }
 
@@ -51,9 +53,9 @@ public enum ShardedTranscription {
                            collective: any Collective, words: Bool) throws -> [UtteranceTranscript]? {
         let block = collective.size > 1 ? BatchSampler.Shard(index: collective.rank, count: collective.size) : part
         let mine = Array(utts[block.range(of: utts.count)])
-        let results = transcriber.transcribe(files: mine.map(\.audioPath))
+        let results = transcriber.transcribe(files: mine.map(\.audioPath), segments: mine.map(\.segment))
         let lines = zip(mine, results).map { u, r in
-            UtteranceTranscript(id: u.id, audioFilepath: u.audioPath, text: r.transcript?.text, duration: r.duration,
+            UtteranceTranscript(id: u.id, audioFilepath: u.audioPath, offset: u.segment?.offset, text: r.transcript?.text, duration: r.duration,
                                 words: words ? r.transcript?.words : nil, error: r.error)
         }
         guard collective.size > 1 else { return lines }

@@ -46,13 +46,19 @@ public final class Transcriber: @unchecked Sendable {
     /// Transcribes files in parallel (one thread per file, BLAS single-threaded).
     /// A file that cannot be read gets an error, the others go on.
     public func transcribe(files: [String], keepLogProbs: Bool = false) -> [FileTranscript] {
+        transcribe(files: files, segments: [AudioSegment?](repeating: nil, count: files.count), keepLogProbs: keepLogProbs)
+    }
+
+    /// Transcribes `segments[i]` of `files[i]` (the whole file where nil).
+    public func transcribe(files: [String], segments: [AudioSegment?], keepLogProbs: Bool = false) -> [FileTranscript] {
+        precondition(files.count == segments.count)
         let blas = BLASThreads.current
         BLASThreads.set(1)
         defer { BLASThreads.set(blas) }
         return parallelMap(files.count) { i in
             let path = files[i]
             do {
-                let audio = try AudioFile.read(path, sampleRate: self.bundle.info.sampleRate)
+                let audio = try AudioFile.read(path, sampleRate: self.bundle.info.sampleRate, segment: segments[i])
                 let (t, lp) = self.transcribe(samples: audio.samples)
                 return FileTranscript(path: path, transcript: t, error: nil, logProbs: keepLogProbs ? lp : nil, duration: audio.duration)
             } catch {

@@ -18,6 +18,8 @@ public enum AudioError: Error, Equatable, CustomStringConvertible {
     case resampleFailed(path: String, reason: String)
     /// The file could not be written.
     case cannotWrite(path: String, reason: String)
+    /// A segment (offset, duration in seconds) that is not inside the file.
+    case segmentOutOfRange(path: String, offset: Double, duration: Double, fileDuration: Double)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum AudioError: Error, Equatable, CustomStringConvertible {
             return "\(p): \(c) channels is out of range (expected 1 to \(AudioLimits.maxChannels))"
         case .resampleFailed(let p, let r): return "\(p): resampling failed: \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write audio: \(r)"
+        case .segmentOutOfRange(let p, let o, let d, let f):
+            return "\(p): segment at offset \(o) s lasting \(d) s is not inside the file (\(f) s; expected offset ≥ 0, duration > 0, offset + duration ≤ its length)"
         }
     }
 }

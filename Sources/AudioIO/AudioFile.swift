@@ -39,6 +39,23 @@ public enum SampleEncoding: String, StrictEnum, Sendable {
     case pcm8, pcm16, pcm24, pcm32, float32
 }
 
+/// A stretch of a file, in seconds from its start: NeMo manifests' `offset` and
+/// `duration`, and what `asr data pack` writes for each utterance of a shard.
+public struct AudioSegment: Sendable, Equatable, Hashable {
+    public var offset: Double
+    public var duration: Double
+
+    public init(offset: Double, duration: Double) {
+        self.offset = offset
+        self.duration = duration
+    }
+
+    /// First frame and frame count at `rate` Hz (nearest sample).
+    public func frames(rate: Int) -> (start: Int, count: Int) {
+        (Int((offset * Double(rate)).rounded()), Int((duration * Double(rate)).rounded()))
+    }
+}
+
 /// Reading, writing and resampling through libsndfile and libsamplerate.
 public enum AudioFile {
     /// Reads the header of `path`.
@@ -48,15 +65,27 @@ public enum AudioFile {
         return info
     }
 
-    /// Reads `path` (any format libsndfile knows), downmixes to mono by
-    /// averaging channels, and resamples to `sampleRate` when given.
-    public static func read(_ path: String, sampleRate target: Int? = nil,
+    /// Reads `path` (any format libsndfile knows), or only `segment` of it,
+    /// downmixes to mono by averaging channels, and resamples to `sampleRate`
+    /// when given.
+    public static func read(_ path: String, sampleRate target: Int? = nil, segment: AudioSegment? = nil,
                             quality: ResampleQuality = .medium) throws -> Audio {
         if let t = target, !(1...AudioLimits.maxSampleRate).contains(t) {
             throw AudioError.invalidSampleRate(path: path, rate: t)
         }
         let (handle, info) = try open(path)
         defer { sf_close(handle) }
+        var remaining = Int.max
+        if let segment {
+            let (start, count) = segment.frames(rate: info.sampleRate)
+            guard segment.offset >= 0, count > 0, start + count <= info.frames else {
+                throw AudioError.segmentOutOfRange(path: path, offset: segment.offset, duration: segment.duration, fileDuration: info.duration)
+            }
+            guard sf_seek(handle, sf_count_t(start), SEEK_SET) == start else {
+                throw AudioError.unreadable(path: path, reason: "cannot seek to \(segment.offset) s: \(String(cString: sf_strerror(handle)))")
+            }
+            remaining = count
+        }
         // Samples come back normalised to [-1, 1) whatever the stored encoding.
         sf_command(handle, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
         let channels = info.channels
@@ -64,13 +93,15 @@ public enum AudioFile {
         var interleaved = [Float](repeating: 0, count: chunkFrames * channels)
         var mono: [Float] = []
         // Never trust the header's frame count for allocation (a corrupt one can claim terabytes).
-        mono.reserveCapacity(min(max(info.frames, 0), 48_000 * 3600))
+        mono.reserveCapacity(min(max(info.frames, 0), remaining, 48_000 * 3600))
         let scale = 1 / Float(channels)
-        while true {
+        while remaining > 0 {
+            let want = min(chunkFrames, remaining)
             let got = interleaved.withUnsafeMutableBufferPointer {
-                Int(sf_readf_float(handle, $0.baseAddress, sf_count_t(chunkFrames)))
+                Int(sf_readf_float(handle, $0.baseAddress, sf_count_t(want)))
             }
             if got <= 0 { break }
+            remaining -= got
             if channels == 1 {
                 mono.append(contentsOf: interleaved[0..<got])
             } else {
@@ -82,6 +113,9 @@ public enum AudioFile {
             }
         }
         if mono.isEmpty { throw AudioError.noSamples(path: path) }
+        if segment != nil, remaining > 0 {
+            throw AudioError.unreadable(path: path, reason: "the file ended \(remaining) frames before the segment's end (truncated?)")
+        }
         var audio = Audio(samples: mono, sampleRate: info.sampleRate)
         if let t = target, t != info.sampleRate {
             audio = try resample(audio, to: t, quality: quality, path: path)
@@ -174,7 +208,7 @@ public enum AudioFile {
                                   formatCode: Int(info.format)))
     }
 
-    private static func formatCode(container: AudioContainer, encoding: SampleEncoding, path: String) throws -> Int32 {
+    static func formatCode(container: AudioContainer, encoding: SampleEncoding, path: String) throws -> Int32 {
         switch container {
         case .ogg:
             return Int32(SF_FORMAT_OGG) | Int32(SF_FORMAT_VORBIS)

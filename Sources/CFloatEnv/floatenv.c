@@ -35,3 +35,10 @@ int asr_denormals_flushed(void) {
 void asr_flush_denormals(void) {}
 int asr_denormals_flushed(void) { return 0; }
 #endif
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+int asr_release_free_memory(void) { return malloc_trim(0); }
+#else
+int asr_release_free_memory(void) { return 0; }
+#endif

@@ -122,6 +122,59 @@ func rms(_ x: ArraySlice<Float>) -> Float {
     }
 }
 
+/// Segments (manifest offset/duration) and the streamed writer of packed shards.
+@Suite struct AudioSegmentTests {
+    let dir = TestPaths.temporaryDirectory("segments")
+
+    /// A segment is exactly the samples of the whole file at its frames, also
+    /// at a sample rate the file does not have (the slice resampled alike is not
+    /// bit-equal, so there the length and 1e-3 RMS closeness to the resampled
+    /// whole are checked: resampling near a cut differs from resampling through it).
+    @Test func segmentIsSliceOfWhole() throws {
+        let p = dir.appendingPathComponent("whole.wav").path
+        let x = sine(300, rate: 16000, seconds: 1.0, amp: 0.4)
+        try AudioFile.write(x, sampleRate: 16000, to: p)
+        let whole = try AudioFile.read(p).samples
+        let seg = AudioSegment(offset: 0.25, duration: 0.5)
+        let part = try AudioFile.read(p, segment: seg).samples
+        #expect(part == Array(whole[4000..<12000]))
+        let at8k = try AudioFile.read(p, sampleRate: 8000, segment: seg).samples
+        #expect(at8k.count == 4000)
+        let whole8k = try AudioFile.read(p, sampleRate: 8000).samples
+        #expect(rms(ArraySlice(zip(at8k[200..<3800], whole8k[2200..<5800]).map { $0 - $1 })) < 1e-3)
+        for bad in [AudioSegment(offset: 0.8, duration: 0.5), AudioSegment(offset: -1, duration: 0.5), AudioSegment(offset: 0, duration: 0)] {
+            #expect(throws: AudioError.segmentOutOfRange(path: p, offset: bad.offset, duration: bad.duration, fileDuration: 1.0)) {
+                try AudioFile.read(p, segment: bad)
+            }
+        }
+    }
+
+    /// A 16-bit source copies bit-exactly through the PCM-16 writer, appended in
+    /// pieces; float32 keeps any value; an unfinished writer leaves no file.
+    @Test func writerCopiesExactly() throws {
+        let src = dir.appendingPathComponent("src.wav").path
+        try AudioFile.write(sine(440, rate: 16000, seconds: 0.3, amp: 0.9) + [1, -1, 0.99999], sampleRate: 16000, to: src)
+        let x = try AudioFile.read(src).samples
+        let out = dir.appendingPathComponent("copy.wav").path
+        let w = try AudioWriter(path: out, sampleRate: 16000)
+        try w.append(Array(x[..<1000]))
+        try w.append(Array(x[1000...]))
+        #expect(!FileManager.default.fileExists(atPath: out), "renamed into place only by finish()")
+        try w.finish()
+        #expect(try AudioFile.read(out).samples == x)
+        let y: [Float] = [0.123456789, -0.5, 1e-6]
+        let f = dir.appendingPathComponent("float.wav").path
+        let wf = try AudioWriter(path: f, sampleRate: 8000, encoding: .float32)
+        try wf.append(y)
+        try wf.finish()
+        #expect(try AudioFile.read(f).samples == y)
+        let gone = dir.appendingPathComponent("gone.wav").path
+        do { let u = try AudioWriter(path: gone, sampleRate: 16000); try u.append(y) }
+        #expect(!FileManager.default.fileExists(atPath: gone))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") })?.isEmpty == true)
+    }
+}
+
 @Suite struct AudioErrorTests {
     let dir = TestPaths.temporaryDirectory("audio-err")
 

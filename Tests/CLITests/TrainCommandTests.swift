@@ -137,6 +137,56 @@ import _TestSupport
         #expect(r.stdout.contains("broken.wav") && r.stdout.contains("skipped"))
     }
 
+    /// `asr data pack`: the corpus in shards trains to bit-identical weights (its
+    /// 16-bit audio copies exactly), evaluates to the same report, keeps ids and
+    /// fields; a bad line or an unreadable file is named.
+    @Test func packedShardsTrainAndEvalLikeFiles() throws {
+        let dir = TestPaths.temporaryDirectory("e2e-pack")
+        let packed = dir.appendingPathComponent("packed").path
+        for split in ["train", "test"] {
+            let p = try CLI.run(["data", "pack", Self.corpus.path + "/\(split).jsonl", "--out", packed, "--shard-mb", "1"])
+            #expect(p.status == 0, "\(p.stderr)")
+        }
+        let lines = try String(contentsOfFile: packed + "/train.jsonl", encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let originals = try String(contentsOfFile: Self.corpus.path + "/train.jsonl", encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(lines.count == originals.count)
+        let shardNames = Set(lines.compactMap { $0["audio_filepath"] as? String })
+        #expect(shardNames.count >= 2 && shardNames.allSatisfy { $0.hasPrefix("train-") }, "1 MiB shards: several, named by the manifest")
+        for (l, o) in zip(lines, originals) {
+            #expect(l["id"] as? String == ((o["audio_filepath"] as! NSString).lastPathComponent as NSString).deletingPathExtension)
+            #expect(l["text"] as? String == o["text"] as? String && l["engine"] as? String == o["engine"] as? String)
+            #expect(l["offset"] is Double && l["duration"] is Double)
+        }
+        // The same experiment name in two folders: model.safetensors records the name.
+        let (dirA, dirB) = (dir.appendingPathComponent("a"), dir.appendingPathComponent("b"))
+        for d in [dirA, dirB] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        let files = try CLI.run(["train", recipe(dirA, name: "twin", epochs: 2)])
+        let shards = try CLI.run(["train", recipe(dirB, name: "twin", epochs: 2, manifest: packed + "/train.jsonl")])
+        #expect(files.status == 0 && shards.status == 0, "\(files.stderr)\(shards.stderr)")
+        let w1 = try Data(contentsOf: dirA.appendingPathComponent("exp/twin/model.safetensors"))
+        let w2 = try Data(contentsOf: dirB.appendingPathComponent("exp/twin/model.safetensors"))
+        #expect(w1 == w2, "same samples, same seed: the same weights (\(w1.count) and \(w2.count) bytes)")
+        let e1 = try CLI.run(["eval", "--model", dirA.appendingPathComponent("exp/twin").path, "--manifest", Self.corpus.path + "/test.jsonl"])
+        let e2 = try CLI.run(["eval", "--model", dirA.appendingPathComponent("exp/twin").path, "--manifest", packed + "/test.jsonl"])
+        #expect(e1.status == 0 && e2.status == 0, "\(e2.stderr)")
+        func summary(_ s: String) -> [Substring] { s.split(separator: "\n").filter { $0.hasPrefix("%WER") || $0.hasPrefix("%CER") } }
+        #expect(summary(e1.stdout) == summary(e2.stdout) && summary(e1.stdout).count == 2, "\(e1.stdout)\n\(e2.stdout)")
+        let hyps = dir.appendingPathComponent("hyps.jsonl").path
+        let t = try CLI.run(["transcribe", "--model", dirA.appendingPathComponent("exp/twin").path, "--manifest", packed + "/test.jsonl", "--out", hyps])
+        let hypText = (try? String(contentsOfFile: hyps, encoding: .utf8)) ?? ""
+        #expect(t.status == 0 && hypText.contains("\"offset\""), "\(t.stderr)")
+
+        let bad = dir.appendingPathComponent("bad.jsonl").path
+        try "{\"audio_filepath\": \"\(packed)/test-00000.wav\", \"text\": \"one\", \"offset\": 0.5}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let noDuration = try CLI.run(["data", "pack", bad, "--out", dir.appendingPathComponent("p2").path])
+        #expect(noDuration.status != 0 && noDuration.stderr.contains("bad.jsonl:1") && noDuration.stderr.contains("\"duration\""), "\(noDuration.stderr)")
+        try "{\"audio_filepath\": \"\(packed)/test-00000.wav\", \"text\": \"one\", \"offset\": 5000, \"duration\": 1}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let outside = try CLI.run(["data", "pack", bad, "--out", dir.appendingPathComponent("p3").path])
+        #expect(outside.status != 0 && outside.stderr.contains("bad.jsonl:1") && outside.stderr.contains("not inside the file"), "\(outside.stderr)")
+    }
+
     /// Killing training mid-epoch and resuming gives bit-identical weights to an
     /// uninterrupted run with the same seed (augmentation and dropout included).
     @Test func resumeAfterKillIsExact() throws {

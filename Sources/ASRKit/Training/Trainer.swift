@@ -46,18 +46,40 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A training utterance: where its waveform is, its length and label ids. The
-/// waveform is read when its batch comes up (memory does not grow with the corpus).
+/// waveform is read when its batch comes up (memory does not grow with the
+/// corpus); what stays per utterance is this index entry (id, path, origin,
+/// 32-bit labels; the transcript only where it is scored), a few hundred bytes.
 struct Example {
-    var utt: Utterance
+    var id: String
+    var audioPath: String
+    /// The stretch of the file, when the manifest gives one (packed shards).
+    var segment: AudioSegment?
+    /// "manifest:line", for messages.
+    var origin: String
     /// Samples at the recipe's rate (the batch sampler's length measure).
     var sampleCount: Int
-    var labels: [Int]
+    private var labelIDs: [Int32]
+    /// The transcript, kept only for validation references (nil for training).
+    var text: String?
+
+    init(utt: Utterance, sampleCount: Int, labels: [Int], keepText: Bool = false) {
+        id = utt.id
+        audioPath = utt.audioPath
+        segment = utt.segment
+        origin = utt.origin
+        self.sampleCount = sampleCount
+        labelIDs = labels.map { Int32($0) }
+        text = keepText ? utt.text : nil
+    }
+
+    var labels: [Int] { labelIDs.map { Int($0) } }
+    var labelCount: Int { labelIDs.count }
 
     /// The waveform at `rate`, read from disk.
     func samples(rate: Int) throws -> [Float] {
-        let a = try AudioFile.read(utt.audioPath, sampleRate: rate)
+        let a = try AudioFile.read(audioPath, sampleRate: rate, segment: segment)
         guard a.samples.count == sampleCount else {
-            throw TrainError.audioChanged(origin: utt.origin, expected: sampleCount, found: a.samples.count)
+            throw TrainError.audioChanged(origin: origin, expected: sampleCount, found: a.samples.count)
         }
         return a.samples
     }
@@ -119,19 +141,30 @@ public final class Trainer {
     /// Scans `utts` in parallel: each file's length from its header (or, at
     /// another sample rate, by reading and resampling it once); unreadable and too
     /// long files are reported and skipped. No waveform is kept.
-    func scanAudio(_ utts: [Utterance], tokens: TokenTable, name: String) -> [Example] {
+    func scanAudio(_ utts: [Utterance], tokens: TokenTable, name: String, keepText: Bool = false) -> [Example] {
         let rate = recipe.data.sampleRate
         let results: [(example: Example?, problem: String?)] = parallelMap(utts.count) { i in
             let u = utts[i]
             do {
                 let info = try AudioFile.info(u.audioPath)
-                let count = info.sampleRate == rate ? info.frames : try AudioFile.read(u.audioPath, sampleRate: rate).samples.count
+                let count: Int
+                if info.sampleRate == rate, let s = u.segment {
+                    let (start, n) = s.frames(rate: rate)
+                    guard s.offset >= 0, n > 0, start + n <= info.frames else {
+                        throw AudioError.segmentOutOfRange(path: u.audioPath, offset: s.offset, duration: s.duration, fileDuration: info.duration)
+                    }
+                    count = n
+                } else if info.sampleRate == rate {
+                    count = info.frames
+                } else {
+                    count = try AudioFile.read(u.audioPath, sampleRate: rate, segment: u.segment).samples.count
+                }
                 let duration = Double(count) / Double(rate)
                 if duration > self.recipe.data.maxDuration {
                     return (nil, "\(u.origin): \(String(format: "%.1f", duration)) s is longer than data.max_duration; skipped")
                 }
                 guard case .success(let ids) = tokens.encode(u.text) else { return (nil, nil) }
-                return (Example(utt: u, sampleCount: count, labels: ids), nil)
+                return (Example(utt: u, sampleCount: count, labels: ids, keepText: keepText), nil)
             } catch {
                 return (nil, "\(u.origin): \(error); skipped")
             }
@@ -149,7 +182,7 @@ public final class Trainer {
         } catch let e as TrainError {
             throw e
         } catch {
-            throw TrainError.unreadable(origin: ex.utt.origin, reason: "\(error)")
+            throw TrainError.unreadable(origin: ex.origin, reason: "\(error)")
         }
     }
 
@@ -166,7 +199,7 @@ public final class Trainer {
                                                  speedCache: speedCache, index: index,
                                                  babble: others.isEmpty ? nil : (others.count, { (try? others[$0].samples(rate: rate)) ?? [] }))
             } catch {
-                throw TrainError.augmentation(origin: ex.utt.origin, reason: "\(error)")
+                throw TrainError.augmentation(origin: ex.origin, reason: "\(error)")
             }
             if recipe.augment.drawsVTLNWarp {
                 let r = recipe.augment.vtlnWarp
@@ -214,6 +247,9 @@ public final class Trainer {
         if leader { try store.create() }
         let recipeHash = try Self.trainingHash(recipe)
         let data = try loadData()
+        // The manifest's text and parsed lines are gone: give their pages back
+        // (glibc keeps freed memory otherwise, and it would count against the corpus).
+        releaseFreeMemory()
         let tokens = data.tokens, train = data.train
         let threads = recipe.train.threads > 0 ? recipe.train.threads : ProcessInfo.processInfo.activeProcessorCount
         Parallelism.maxThreads = threads
@@ -248,7 +284,7 @@ public final class Trainer {
         let validator = Validator(tokens: tokens, batchSize: recipe.train.batchSize,
                                   frames: dev.map { devPipeline.frameCount(sampleCount: $0.sampleCount) },
                                   features: { i in try devFeatures.get(i) { devPipeline.compute(try self.read(dev[i])) } },
-                                  labels: dev.map(\.labels), references: dev.map(\.utt.text))
+                                  labels: dev.map(\.labels), references: dev.map { $0.text ?? "" })
         let epochData = EpochData(examples: train, lengths: train.map(\.sampleCount), pipeline: pipeline, speedCache: makeSpeedCache(train), sampler: sampler,
                                   schedule: schedule, step: TrainStep(model: model, optimizer: optimizer, vocabulary: tokens.count,
                                                                       clipNorm: recipe.train.optimizer.clipNorm),
@@ -316,7 +352,7 @@ public final class Trainer {
         try DataSet.checkCharacters(devUtts, tokens: tokens)
         log("data: \(trainUtts.count) training utterances, \(devUtts.count) validation; \(tokens.count) tokens")
         let train = scanAudio(trainUtts, tokens: tokens, name: recipe.data.train)
-        let dev = scanAudio(devUtts, tokens: tokens, name: recipe.data.dev)
+        let dev = scanAudio(devUtts, tokens: tokens, name: recipe.data.dev, keepText: true)
         guard !train.isEmpty else { throw TrainError.noUsableData(manifest: recipe.data.train) }
         let hours = train.reduce(0.0) { $0 + Double($1.sampleCount) } / Double(recipe.data.sampleRate) / 3600
         log(String(format: "audio: %.2f h of training speech (read from disk batch by batch)", hours))
@@ -439,7 +475,7 @@ public final class Trainer {
                     members.append(k)
                 } else {
                     if epoch == d.firstEpoch {
-                        log("warning: \(train[i].utt.origin): \(d.step.model.outputFrames(feats[k].rows)) output frames cannot emit \(train[i].labels.count) labels; skipped")
+                        log("warning: \(train[i].origin): \(d.step.model.outputFrames(feats[k].rows)) output frames cannot emit \(train[i].labelCount) labels; skipped")
                     }
                     totals.skipped += 1
                 }
@@ -458,11 +494,11 @@ public final class Trainer {
             }
             switch outcome {
             case .rejected(let reason):
-                log("warning: batch of \(members.map { train[batch[$0]].utt.id }.joined(separator: ", ")): \(reason); skipped")
+                log("warning: batch of \(members.map { train[batch[$0]].id }.joined(separator: ", ")): \(reason); skipped")
                 continue
             case .nonFinite(let loss):
                 badInARow += 1
-                let ids = badElsewhere ? "another rank's part" : members.map { train[batch[$0]].utt.id }.joined(separator: ", ")
+                let ids = badElsewhere ? "another rank's part" : members.map { train[batch[$0]].id }.joined(separator: ", ")
                 let what = loss.isFinite ? "non-finite gradient (loss \(loss))" : "non-finite loss (\(loss))"
                 log("warning: \(what) in batch with \(ids); batch skipped")
                 if badInARow >= recipe.train.maxBadBatches {
@@ -555,7 +591,7 @@ public final class Trainer {
                 return .success(try self.features(d.examples[batch[k]], pipeline: d.pipeline, rng: &rng,
                                                   speedCache: d.speedCache, index: batch[k], others: d.examples))
             } catch {
-                return .failure(error as? TrainError ?? .augmentation(origin: d.examples[batch[k]].utt.origin, reason: "\(error)"))
+                return .failure(error as? TrainError ?? .augmentation(origin: d.examples[batch[k]].origin, reason: "\(error)"))
             }
         }
         return try computed.map { try $0.get() }

@@ -12,4 +12,10 @@ void asr_flush_denormals(void);
 /// 1 when the calling thread flushes denormals, 0 otherwise.
 int asr_denormals_flushed(void);
 
+/// Returns the C heap's free pages to the system (glibc malloc_trim; 0 where
+/// there is none). glibc otherwise keeps memory freed by a large transient
+/// (a parsed manifest) and it shows as resident for the rest of the run.
+/// Returns 1 when memory was released.
+int asr_release_free_memory(void);
+
 #endif
