@@ -43,8 +43,9 @@ deps-python:
 ## bench: side-by-side benchmarks against the reference tools (makes the venv .venv-py).
 bench: deps deps-python build
 	scripts/bench/run.sh
-	@if [ -f $(DIGITS)/train.jsonl ]; then scripts/bench/scaling.sh recipes/digits.json; \
-	  else echo "scaling rows skipped: make the digits corpus first (make demo)"; fi
+	@if [ -f $(DIGITS)/train.jsonl ]; then scripts/bench/scaling.sh recipes/digits.json && \
+	  scripts/bench/coldcache.sh recipes/digits.json -- --set model.hidden_size=64 --set model.num_layers=1; \
+	  else echo "scaling and cold-cache rows skipped: make the digits corpus first (make demo)"; fi
 
 ## demo: the whole job on the embedded default: synthesize the digits corpus with three
 ## engines (espeak-ng, flite, festival; test holds out the flite voice awb and 15% of

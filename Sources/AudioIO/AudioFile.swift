@@ -177,7 +177,7 @@ public enum AudioFile {
 
     // MARK: - Private
 
-    private static func open(_ path: String) throws -> (OpaquePointer, AudioInfo) {
+    static func open(_ path: String) throws -> (OpaquePointer, AudioInfo) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
             throw AudioError.fileNotFound(path: path)

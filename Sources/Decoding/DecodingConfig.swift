@@ -70,6 +70,8 @@ public struct DecodingConfig: Codable, Equatable, Sendable, DefaultConstructible
     /// bonus β per form; the CTC search itself (greedy, or a beam whose n-best are
     /// all written) then uses no LM. "" = the tokens are the text.
     public var readings = ""
+    /// How audio longer than `segmentation.longer_than` seconds is cut at pauses.
+    public var segmentation = SegmentationOptions()
 
     public init() {}
 
@@ -102,6 +104,7 @@ public struct DecodingConfig: Codable, Equatable, Sendable, DefaultConstructible
         guard !(lexiconFromLm && lm.isEmpty) else { throw invalid("lexicon_from_lm", "needs an LM (lm), whose words are the ones allowed") }
         guard !(lexiconFromLm && !lexicon.isEmpty) else { throw invalid("lexicon_from_lm", "give either lexicon or lexicon_from_lm, not both") }
         for (i, h) in hotwords.enumerated() { _ = try Self.parseHotword(h, key: "hotwords[\(i)]") }
+        try segmentation.validate()
         if !readings.isEmpty {
             if let (key, _) = [("lexicon", !lexicon.isEmpty || lexiconFromLm), ("hotwords", !hotwords.isEmpty),
                                ("search", search == .pyctcdecode)].first(where: { $0.1 }) {

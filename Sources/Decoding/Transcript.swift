@@ -10,6 +10,13 @@ public struct TimedUnit: Codable, Equatable, Sendable {
     public var end: Double
     /// Mean posterior probability of the unit over its frames, 0…1.
     public var confidence: Float
+
+    public init(text: String, start: Double, end: Double, confidence: Float) {
+        self.text = text
+        self.start = start
+        self.end = end
+        self.confidence = confidence
+    }
 }
 
 /// A decoded utterance, ready to print or serialise.
@@ -20,6 +27,13 @@ public struct Transcript: Codable, Equatable, Sendable {
     /// Words: runs of tokens between spaces; without a space token (Mandarin),
     /// every token is a word.
     public var words: [TimedUnit]
+
+    public init(text: String, score: Float, tokens: [TimedUnit], words: [TimedUnit]) {
+        self.text = text
+        self.score = score
+        self.tokens = tokens
+        self.words = words
+    }
 }
 
 /// Builds the transcript of `h`: text, and the timing of every token and word.

@@ -28,6 +28,9 @@ struct DecodingFlags: ParsableArguments {
     var readings: String?
     @Option(help: "Beam search: merged (one slot per prefix, Hannun et al.) or pyctcdecode (pyctcdecode 0.5's search, same outputs; no LM, hotwords or lexicon).")
     var search: BeamSearchKind?
+    @Option(help: "Audio longer than this many seconds is cut at pauses and decoded piece by piece (0 = always; decode.segmentation.longer_than).")
+    var segmentLongerThan: Double?
+    @Option(help: "Longest piece of a cut recording, seconds (decode.segmentation.max_seconds).") var maxSegmentSeconds: Double?
 
     func validate() throws {
         if lexicon != nil && lexiconFromLm { throw ValidationError("give either --lexicon or --lexicon-from-lm, not both") }
@@ -52,6 +55,8 @@ struct DecodingFlags: ParsableArguments {
         if let beamPrune { d.beamPruneLogProb = beamPrune }
         if let search { d.search = search }
         if let readings { d.readings = readings }
+        if let segmentLongerThan { d.segmentation.longerThan = segmentLongerThan }
+        if let maxSegmentSeconds { d.segmentation.maxSeconds = maxSegmentSeconds }
         do { try d.validate() } catch let ConfigError.invalidValue(_, key, reason) {
             throw ValidationError("\(name(of: key, baseName: baseName)): \(reason)")
         }
@@ -69,6 +74,8 @@ struct DecodingFlags: ParsableArguments {
             "token_top_k": ("--top-k", topK != nil), "token_min_log_prob": ("--token-min-log-prob", tokenMinLogProb != nil),
             "beam_prune_log_prob": ("--beam-prune", beamPrune != nil), "search": ("--search", search != nil),
             "readings": ("--readings", readings != nil),
+            "segmentation.longer_than": ("--segment-longer-than", segmentLongerThan != nil),
+            "segmentation.max_seconds": ("--max-segment-seconds", maxSegmentSeconds != nil),
         ]
         if let (flag, given) = flags[field], given { return flag }
         return "\(baseName) \(key)"

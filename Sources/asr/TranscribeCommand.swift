@@ -7,7 +7,15 @@ struct TranscribeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transcribe",
         abstract: "Transcribe audio files (any format/rate libsndfile reads) with a trained model.",
-        discussion: "Example: asr transcribe a.wav b.flac\n         asr transcribe a.wav --json --beam 8")
+        discussion: """
+            Example: asr transcribe a.wav b.flac
+                     asr transcribe a.wav --json --beam 8
+                     asr transcribe lecture.wav --format srt > lecture.srt
+            Audio longer than decode.segmentation.longer_than (30 s) is cut at pauses and its pieces decoded in \
+            parallel; memory stays bounded whatever the length.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, srt, vtt }
 
     @Argument(help: "Audio files.") var files: [String] = []
     @Option(help: "Transcribe the utterances of this JSON-lines manifest (or Kaldi data folder) instead of files; needs --out.")
@@ -17,11 +25,21 @@ struct TranscribeCommand: ParsableCommand {
     @Option(help: "With --manifest: only block K of N of the utterances (K/N, e.g. 0/4: job arrays; the blocks concatenated are the input order). Under mpirun the ranks split them.")
     var shard: String?
     @OptionGroup var decoding: ModelDecodingFlags
-    @Flag(help: "JSON with per-word start/end seconds and confidence.") var json = false
+    @Flag(help: "JSON with per-word start/end seconds and confidence (= --format json).") var json = false
+    @Option(help: "Output: text, json (words with times), srt or vtt (subtitles; one file).") var format: Format = .text
+    @Option(help: "Subtitles: longest cue, seconds.") var maxCueSeconds: Double = 6
+    @Option(help: "Subtitles: most characters in a cue.") var maxCueChars: Int = 42
     @Option(help: "Write the posteriorgram of the file (tokens × frames, greedy path, word timings, waveform) as SVG here; one file only.")
     var plot: String?
 
+    var wantsJSON: Bool { json || format == .json }
+
     func validate() throws {
+        if json && format != .text && format != .json { throw ValidationError("--json and --format \(format.rawValue): give one") }
+        if format == .srt || format == .vtt {
+            if manifest != nil || files.count != 1 { throw ValidationError("--format \(format.rawValue) writes the subtitles of one file") }
+            if !(maxCueSeconds > 0) || maxCueChars < 1 { throw ValidationError("--max-cue-seconds must be > 0 and --max-cue-chars ≥ 1") }
+        }
         if let shard { do { _ = try BatchSampler.Shard(parsing: shard) } catch { throw ValidationError("\(error)") } }
         if manifest != nil {
             if !files.isEmpty { throw ValidationError("give audio files or --manifest, not both") }
@@ -38,7 +56,20 @@ struct TranscribeCommand: ParsableCommand {
         if let manifest { return try runManifest(manifest) }
         let transcriber = try decoding.transcriber()
         let bundle = transcriber.bundle
-        let results = transcriber.transcribe(files: files, keepLogProbs: plot != nil)
+        let results = transcriber.transcribe(files: files, keepLogProbs: plot != nil, progress: progressBar(files))
+        if plot != nil, results[0].transcript != nil, results[0].logProbs == nil {
+            throw ValidationError("--plot draws audio of up to decode.segmentation.longer_than seconds (\(transcriber.decoding.segmentation.longerThan)); \(files[0]) is longer")
+        }
+        if format == .srt || format == .vtt {
+            guard let t = results[0].transcript else {
+                printError("error: \(results[0].error ?? "unknown")")
+                throw ExitCode(1)
+            }
+            let cues = Subtitles(maxSeconds: maxCueSeconds, maxCharacters: maxCueChars)
+                .cues(t.words, separator: bundle.tokens.tokens.contains(" ") ? " " : "")
+            print(format == .srt ? Subtitles.srt(cues) : Subtitles.vtt(cues), terminator: "")
+            return
+        }
         if let plot, let t = results[0].transcript, let lp = results[0].logProbs {
             let audio = try AudioFile.read(files[0], sampleRate: bundle.info.sampleRate)
             let p = posteriorgram(title: "\((files[0] as NSString).lastPathComponent) · “\(t.text)”", logProbs: lp, transcript: t,
@@ -46,7 +77,7 @@ struct TranscribeCommand: ParsableCommand {
             try AtomicFile.write(p.svg(), to: plot)
         }
         var failed = 0
-        if json {
+        if wantsJSON {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             struct Item: Encodable {
@@ -79,7 +110,7 @@ extension TranscribeCommand {
         defer { collective.finish() }
         let transcriber = try decoding.transcriber()
         let utts = try DataSet.load(manifest, normalize: TextNormalization(), field: "text", requireText: false)
-        guard let lines = try ShardedTranscription.run(transcriber, utterances: utts, part: part, collective: collective, words: json) else {
+        guard let lines = try ShardedTranscription.run(transcriber, utterances: utts, part: part, collective: collective, words: wantsJSON) else {
             return   // not rank 0: rank 0 writes
         }
         try AtomicFile.write(try ShardedTranscription.jsonLines(lines), to: out!)
@@ -89,6 +120,16 @@ extension TranscribeCommand {
               + (collective.size > 1 ? " over \(collective.size) ranks" : "") + " → \(out!)"
               + (failed.isEmpty ? "" : "; \(failed.count) could not be transcribed"))
         if !failed.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// On a terminal, a line on stderr per long file, updated as its pieces finish.
+func progressBar(_ files: [String]) -> ((Int, Double) -> Void)? {
+    guard isatty(2) != 0 else { return nil }
+    return { i, fraction in
+        let width = 30, filled = Int(fraction * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        FileHandle.standardError.write(Data("\r\((files[i] as NSString).lastPathComponent) \(bar) \(Int(fraction * 100))%\(fraction >= 1 ? "\n" : "")".utf8))
     }
 }
 

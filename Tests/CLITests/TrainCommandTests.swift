@@ -187,6 +187,70 @@ import _TestSupport
         #expect(outside.status != 0 && outside.stderr.contains("bad.jsonl:1") && outside.stderr.contains("not inside the file"), "\(outside.stderr)")
     }
 
+    /// A recording longer than decode.segmentation.longer_than (test utterances
+    /// joined with pauses, by sox) is cut at pauses and decoded piece by piece:
+    /// word times increase and stay within the file, SRT and WebVTT cues parse
+    /// with increasing times inside the file, and the text has no doubled spaces.
+    @Test func longRecordingInPieces() throws {
+        let dir = TestPaths.temporaryDirectory("e2e-long")
+        // A model that says something: 150 epochs at a higher rate (about 6 s); the
+        // checks below are about the timeline, not accuracy.
+        let path = recipe(dir, name: "long", epochs: 150)
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"learning_rate\": 0.003", with: "\"learning_rate\": 0.01")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let model = dir.appendingPathComponent("exp/long").path
+        let wavDir = Self.corpus.appendingPathComponent("wav").path
+        let utts = try FileManager.default.contentsOfDirectory(atPath: wavDir).filter { $0.hasPrefix("test") }.sorted().map { "\(wavDir)/\($0)" }
+        let silence = dir.appendingPathComponent("pause.wav").path
+        let long = dir.appendingPathComponent("long.wav").path
+        func sox(_ args: [String]) throws {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/sox")
+            p.arguments = args
+            try p.run()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "sox \(args)")
+        }
+        try sox(["-n", "-r", "16000", "-c", "1", "-b", "16", silence, "trim", "0", "0.7"])
+        var parts: [String] = []
+        while parts.count < 60 { for u in utts { parts += [u, silence] } }
+        try sox(parts + [long])
+        let bytes = try FileManager.default.attributesOfItem(atPath: long)[.size] as! NSNumber
+        let duration = Double(bytes.intValue - 44) / 32000   // 16-bit mono at 16 kHz after a 44-byte header
+        #expect(duration > 40, "longer than the 30 s default")
+        let t = try CLI.run(["transcribe", "--model", model, "--json", "--max-segment-seconds", "8", long])
+        #expect(t.status == 0, "\(t.stderr)")
+        let item = try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as! [String: Any]
+        let text = item["text"] as! String
+        let words = item["words"] as! [[String: Any]]
+        #expect(!words.isEmpty && !text.contains("  ") && text == text.trimmingCharacters(in: .whitespaces), "\(text)")
+        let times = words.map { ($0["start"] as! Double, $0["end"] as! Double) }
+        #expect(times.allSatisfy { 0 <= $0.0 && $0.0 < $0.1 && $0.1 <= duration + 0.05 }, "\(times)")
+        #expect(zip(times, times.dropFirst()).allSatisfy { $0.0 <= $1.0 }, "word starts never go back")
+        for format in ["srt", "vtt"] {
+            let sub = try CLI.run(["transcribe", "--model", model, "--format", format, "--max-segment-seconds", "8", long])
+            #expect(sub.status == 0, "\(sub.stderr)")
+            let stamps = sub.stdout.split(separator: "\n").filter { $0.contains(" --> ") }.map { line -> (Double, Double) in
+                let ends = line.components(separatedBy: " --> ").map { stamp -> Double in
+                    let f = stamp.replacingOccurrences(of: ",", with: ".").split(separator: ":").map { Double($0)! }
+                    return f[0] * 3600 + f[1] * 60 + f[2]
+                }
+                return (ends[0], ends[1])
+            }
+            #expect(!stamps.isEmpty && stamps.allSatisfy { 0 <= $0.0 && $0.0 < $0.1 && $0.1 <= duration + 0.05 }, "\(sub.stdout)")
+            #expect(zip(stamps, stamps.dropFirst()).allSatisfy { $0.1 <= $1.0 }, "cues in order, not overlapping")
+            #expect(sub.stdout.hasPrefix(format == "srt" ? "1\n" : "WEBVTT\n"))
+        }
+        let two = try CLI.run(["transcribe", "--model", model, "--format", "srt", long, long])
+        #expect(two.status != 0 && two.stderr.contains("--format srt writes the subtitles of one file"), "\(two.stderr)")
+        let plot = try CLI.run(["transcribe", "--model", model, "--plot", dir.appendingPathComponent("p.svg").path, long])
+        #expect(plot.status != 0 && plot.stderr.contains("is longer"), "\(plot.stderr)")
+        let bad = try CLI.run(["transcribe", "--model", model, "--max-segment-seconds", "0.5", long])
+        #expect(bad.status != 0 && bad.stderr.contains("--max-segment-seconds"), "\(bad.stderr)")
+    }
+
     /// Killing training mid-epoch and resuming gives bit-identical weights to an
     /// uninterrupted run with the same seed (augmentation and dropout included).
     @Test func resumeAfterKillIsExact() throws {

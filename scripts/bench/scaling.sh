@@ -42,11 +42,11 @@ run() {  # label, ranks, threads
   steps=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["step"])' "exp/$name/train.jsonl")
   allreduce=$(sed -n 's/.*allreduce: \([0-9.]*\) ms per step.*/\1/p' "$out/$name.log" | tail -1)
   [ -z "$base" ] && base=$secs
-  python3 - "$label" "$secs" "$steps" "$base" "$ranks" "${allreduce:-—}" >> "$report" <<'PY'
+  python3 - "$label" "$secs" "$steps" "$base" "$((ranks * threads))" "${allreduce:-—}" >> "$report" <<'PY'
 import sys
-label, secs, steps, base, ranks, ar = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+label, secs, steps, base, cores, ar = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 speed = base / secs
-print(f"| {label} | {secs:.1f} | {steps} | {1000 * secs / steps:.1f} | {speed:.2f}× | {100 * speed / ranks:.0f}% | {ar} |")
+print(f"| {label} | {secs:.1f} | {steps} | {1000 * secs / steps:.1f} | {speed:.2f}× | {100 * speed / cores:.0f}% | {ar} |")
 PY
   rm -rf "exp/$name"
 }
@@ -54,5 +54,5 @@ run "1 process, 1 thread" 1 1
 run "1 process, 2 threads" 1 2
 run "2 ranks × 1 thread (mpirun -np 2)" 2 1
 echo >> "$report"
-echo "Epoch seconds include validation (sharded over the ranks). Efficiency = speed-up / ranks, against 1 process with 1 thread." >> "$report"
+echo "Epoch seconds include validation (sharded over the ranks). Efficiency = speed-up / cores used (ranks × threads), against 1 process with 1 thread." >> "$report"
 cat "$report"

@@ -63,10 +63,13 @@ struct Example {
     var text: String?
 
     init(utt: Utterance, sampleCount: Int, labels: [Int], keepText: Bool = false) {
-        id = utt.id
-        audioPath = utt.audioPath
+        // Copies, not shared storage: the manifest's parsed lines are freed
+        // after the scan, and strings still pointing into their memory would
+        // keep it resident (fragments no trim can return).
+        id = String(decoding: Array(utt.id.utf8), as: UTF8.self)
+        audioPath = String(decoding: Array(utt.audioPath.utf8), as: UTF8.self)
         segment = utt.segment
-        origin = utt.origin
+        origin = String(decoding: Array(utt.origin.utf8), as: UTF8.self)
         self.sampleCount = sampleCount
         labelIDs = labels.map { Int32($0) }
         text = keepText ? utt.text : nil
