@@ -20,6 +20,8 @@ public struct Utterance: Equatable, Sendable {
     /// The manifest line's other string fields (`speaker`, `engine`, …), for
     /// grouping results (`asr eval --per engine`); a Kaldi folder gives `speaker`.
     public var attributes: [String: String] = [:]
+    /// Its line (1-based) in a JSON-lines manifest; nil from a Kaldi folder.
+    public var manifestLine: Int? = nil
 }
 
 /// Problems in data sets; each names the file and line.
@@ -78,40 +80,49 @@ public enum DataSet {
         var out: [Utterance] = []
         var seen = Set<String>()
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let origin = "\(path):\(i + 1)"
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
-                throw DataError.malformed(origin: origin, reason: "not a JSON object")
-            }
-            guard let audio = obj["audio_filepath"] as? String, !audio.isEmpty else {
-                throw DataError.malformed(origin: origin, reason: "missing \"audio_filepath\" (a string)")
-            }
-            guard let t = obj[field] as? String ?? (requireText || obj[field] != nil ? nil : "") else {
-                let why = field == "text" ? "" : " (the recipe's tokens.field)"
-                throw DataError.malformed(origin: origin, reason: "missing \"\(field)\" (a string)\(why)")
-            }
-            var duration = 0.0
-            if let d = obj["duration"] {
-                guard let n = d as? NSNumber, n.doubleValue >= 0 else { throw DataError.malformed(origin: origin, reason: "\"duration\" must be a number ≥ 0") }
-                duration = n.doubleValue
-            }
-            var segment: AudioSegment?
-            if let o = obj["offset"] {
-                guard let n = o as? NSNumber, n.doubleValue >= 0 else { throw DataError.malformed(origin: origin, reason: "\"offset\" must be a number of seconds ≥ 0") }
-                guard duration > 0 else { throw DataError.malformed(origin: origin, reason: "\"offset\" needs \"duration\" (seconds > 0): the segment's length") }
-                segment = AudioSegment(offset: n.doubleValue, duration: duration)
-            }
-            let resolved = audio.hasPrefix("/") ? audio : (base as NSString).appendingPathComponent(audio)
-            var id = (obj["id"] as? String) ?? ((audio as NSString).lastPathComponent as NSString).deletingPathExtension
-            if seen.contains(id) { id = "\(id)#\(i + 1)" }
-            seen.insert(id)
-            var attributes: [String: String] = [:]
-            for (k, v) in obj where k != "audio_filepath" && k != field { if let v = v as? String { attributes[k] = v } }
-            out.append(Utterance(id: id, audioPath: resolved, duration: duration, text: normalize.apply(t),
-                                 speaker: obj["speaker"] as? String, origin: origin, segment: segment, attributes: attributes))
+            var u = try parseManifestLine(trimmed, line: i + 1, path: path, base: base, normalize: normalize, field: field, requireText: requireText)
+            if seen.contains(u.id) { u.id = "\(u.id)#\(i + 1)" }
+            seen.insert(u.id)
+            out.append(u)
         }
         return out
+    }
+
+    /// One non-empty manifest line (line number `line` of `path`, whose folder is
+    /// `base`) → its utterance; the id is the line's own (not made unique).
+    public static func parseManifestLine(_ trimmed: String, line: Int, path: String, base: String, normalize: TextNormalization,
+                                         field: String = "text", requireText: Bool = true) throws -> Utterance {
+        let origin = "\(path):\(line)"
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
+            throw DataError.malformed(origin: origin, reason: "not a JSON object")
+        }
+        guard let audio = obj["audio_filepath"] as? String, !audio.isEmpty else {
+            throw DataError.malformed(origin: origin, reason: "missing \"audio_filepath\" (a string)")
+        }
+        guard let t = obj[field] as? String ?? (requireText || obj[field] != nil ? nil : "") else {
+            let why = field == "text" ? "" : " (the recipe's tokens.field)"
+            throw DataError.malformed(origin: origin, reason: "missing \"\(field)\" (a string)\(why)")
+        }
+        var duration = 0.0
+        if let d = obj["duration"] {
+            guard let n = d as? NSNumber, n.doubleValue >= 0 else { throw DataError.malformed(origin: origin, reason: "\"duration\" must be a number ≥ 0") }
+            duration = n.doubleValue
+        }
+        var segment: AudioSegment?
+        if let o = obj["offset"] {
+            guard let n = o as? NSNumber, n.doubleValue >= 0 else { throw DataError.malformed(origin: origin, reason: "\"offset\" must be a number of seconds ≥ 0") }
+            guard duration > 0 else { throw DataError.malformed(origin: origin, reason: "\"offset\" needs \"duration\" (seconds > 0): the segment's length") }
+            segment = AudioSegment(offset: n.doubleValue, duration: duration)
+        }
+        let resolved = audio.hasPrefix("/") ? audio : (base as NSString).appendingPathComponent(audio)
+        let id = (obj["id"] as? String) ?? ((audio as NSString).lastPathComponent as NSString).deletingPathExtension
+        var attributes: [String: String] = [:]
+        for (k, v) in obj where k != "audio_filepath" && k != field { if let v = v as? String { attributes[k] = v } }
+        return Utterance(id: id, audioPath: resolved, duration: duration, text: normalize.apply(t),
+                         speaker: obj["speaker"] as? String, origin: origin, segment: segment, attributes: attributes,
+                         manifestLine: line)
     }
 
     /// Kaldi data folder: `wav.scp` (`utt-id path`), `text` (`utt-id words…`; the

@@ -261,6 +261,43 @@ private struct Tiny {
 }
 
 @Suite struct StreamedAudioTests {
+    /// The training index keeps where each line is, not the example: examples
+    /// parsed again from their lines equal the scanned ones (around blank lines;
+    /// ids, labels, segments), and a line changed under the
+    /// trainer is an error naming it.
+    @Test func indexParsesLinesAgain() throws {
+        let dir = TestPaths.temporaryDirectory("index")
+        let wav = dir.appendingPathComponent("a.wav").path
+        try AudioFile.write([Float](repeating: 0.1, count: 16000), sampleRate: 16000, to: wav)
+        let manifest = dir.appendingPathComponent("m.jsonl").path
+        let lines = ["{\"audio_filepath\": \"a.wav\", \"text\": \"Ab b\", \"id\": \"one\"}", "",
+                     "  {\"audio_filepath\": \"a.wav\", \"text\": \"ba\", \"offset\": 0.25, \"duration\": 0.5}",
+                     "{\"audio_filepath\": \"a.wav\", \"text\": \"ä\"}"]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: manifest, atomically: true, encoding: .utf8)
+        var norm = TextNormalization()
+        norm.lowercase = true
+        let utts = try DataSet.load(manifest, normalize: norm)
+        let tokens = TokenTable(buildingFrom: ["ab b", "ba"])
+        let trainer = Trainer(recipe: Recipe(), recipePath: "r.json", log: { _ in })
+        let scanned = trainer.scanAudio(Array(utts.prefix(2)), tokens: tokens, name: manifest)
+        #expect(scanned.count == 2 && scanned[1].sampleCount == 8000)
+        let index = try #require(try ExampleIndex(manifest: manifest, examples: scanned, normalize: norm, field: "text", tokens: tokens))
+        for i in 0..<2 {
+            let e = try index.example(i)
+            #expect(e.id == scanned[i].id && e.audioPath == scanned[i].audioPath && e.origin == scanned[i].origin)
+            #expect(e.labels == scanned[i].labels && e.segment == scanned[i].segment && e.sampleCount == scanned[i].sampleCount)
+        }
+        #expect(try index.example(0).id == "one" && (try index.example(1).origin) == "\(manifest):3")
+        // Rewritten with other text on line 3: named, not trained on silently.
+        try (lines[0] + "\n\n{\"audio_filepath\": \"a.wav\", \"text\": \"zz\"}\n").write(toFile: manifest, atomically: false, encoding: .utf8)
+        do {
+            _ = try index.example(1)
+            Issue.record("a changed line was read")
+        } catch let e as TrainError {
+            #expect(e.description.contains("\(manifest):3") && e.description.contains("changed during training"), "\(e)")
+        }
+    }
+
     /// Training audio is read when its batch comes up: a file that vanished or
     /// changed since the scan is an error naming the utterance, not a crash.
     @Test func readErrorsNameTheUtterance() throws {

@@ -61,6 +61,8 @@ struct Example {
     private var labelIDs: [Int32]
     /// The transcript, kept only for validation references (nil for training).
     var text: String?
+    /// Its manifest line (nil from a Kaldi folder): where `ExampleIndex` finds it again.
+    var line: Int?
 
     init(utt: Utterance, sampleCount: Int, labels: [Int], keepText: Bool = false) {
         // Copies, not shared storage: the manifest's parsed lines are freed
@@ -73,6 +75,7 @@ struct Example {
         self.sampleCount = sampleCount
         labelIDs = labels.map { Int32($0) }
         text = keepText ? utt.text : nil
+        line = utt.manifestLine
     }
 
     var labels: [Int] { labelIDs.map { Int($0) } }
@@ -192,7 +195,7 @@ public final class Trainer {
     /// Feature matrix of one example (augmented when `rng` is given), normalised;
     /// its waveform is read now. `others`: the training set, for babble.
     func features(_ ex: Example, pipeline: FeaturePipeline, rng: inout SeededGenerator?,
-                  speedCache: SpeedPerturbationCache? = nil, index: Int = 0, others: [Example] = []) throws -> Matrix {
+                  speedCache: SpeedPerturbationCache? = nil, index: Int = 0, others: ExampleIndex? = nil) throws -> Matrix {
         var samples = try read(ex)
         var warp: Float?
         if rng != nil {
@@ -200,7 +203,7 @@ public final class Trainer {
             do {
                 samples = try Augmenter.waveform(samples, rate: rate, options: recipe.augment, rng: &rng!,
                                                  speedCache: speedCache, index: index,
-                                                 babble: others.isEmpty ? nil : (others.count, { (try? others[$0].samples(rate: rate)) ?? [] }))
+                                                 babble: others.map { o in (o.count, { (try? o.example($0).samples(rate: rate)) ?? [] }) })
             } catch {
                 throw TrainError.augmentation(origin: ex.origin, reason: "\(error)")
             }
@@ -288,7 +291,7 @@ public final class Trainer {
                                   frames: dev.map { devPipeline.frameCount(sampleCount: $0.sampleCount) },
                                   features: { i in try devFeatures.get(i) { devPipeline.compute(try self.read(dev[i])) } },
                                   labels: dev.map(\.labels), references: dev.map { $0.text ?? "" })
-        let epochData = EpochData(examples: train, lengths: train.map(\.sampleCount), pipeline: pipeline, speedCache: makeSpeedCache(train), sampler: sampler,
+        let epochData = EpochData(examples: train, lengths: train.sampleCounts, pipeline: pipeline, speedCache: makeSpeedCache(train), sampler: sampler,
                                   schedule: schedule, step: TrainStep(model: model, optimizer: optimizer, vocabulary: tokens.count,
                                                                       clipNorm: recipe.train.optimizer.clipNorm),
                                   epochs: epochs, firstEpoch: state.epoch)
@@ -342,7 +345,7 @@ public final class Trainer {
     /// The training and validation sets, read and encoded.
     struct TrainingData {
         var tokens: TokenTable
-        var train: [Example]
+        var train: ExampleIndex
         var dev: [Example]
     }
 
@@ -359,17 +362,18 @@ public final class Trainer {
         guard !train.isEmpty else { throw TrainError.noUsableData(manifest: recipe.data.train) }
         let hours = train.reduce(0.0) { $0 + Double($1.sampleCount) } / Double(recipe.data.sampleRate) / 3600
         log(String(format: "audio: %.2f h of training speech (read from disk batch by batch)", hours))
-        return TrainingData(tokens: tokens, train: train, dev: dev)
+        let index = try ExampleIndex(manifest: recipe.data.train, examples: train, normalize: norm, field: field, tokens: tokens) ?? ExampleIndex(train)
+        return TrainingData(tokens: tokens, train: index, dev: dev)
     }
 
     /// Global CMVN statistics over the unaugmented training features, saved as cmvn.json.
-    func globalCMVN(_ train: [Example], pipeline: FeaturePipeline, threads: Int) throws -> CMVNStats {
+    func globalCMVN(_ train: ExampleIndex, pipeline: FeaturePipeline, threads: Int) throws -> CMVNStats {
         let partial: [Result<CMVNStats, Error>] = parallelMap(threads) { k in
             var stats = CMVNStats(dimension: pipeline.dimension)
             var i = k
             while i < train.count {
                 do {
-                    stats.accumulate(pipeline.computeUnnormalized(try self.read(train[i])))
+                    stats.accumulate(pipeline.computeUnnormalized(try self.read(try train.example(i))))
                 } catch {
                     return .failure(error)
                 }
@@ -422,9 +426,9 @@ public final class Trainer {
 
     /// Speed perturbation: each (utterance, speed) is resampled once, then reused,
     /// until the copies fill `data.cache_mb`; the rest are resampled every epoch.
-    func makeSpeedCache(_ train: [Example]) -> SpeedPerturbationCache? {
+    func makeSpeedCache(_ train: ExampleIndex) -> SpeedPerturbationCache? {
         let budget = recipe.data.cacheMb << 20
-        let cache = SpeedPerturbationCache(speeds: recipe.augment.speeds, sampleCounts: train.map(\.sampleCount), budgetBytes: budget)
+        let cache = SpeedPerturbationCache(speeds: recipe.augment.speeds, sampleCounts: train.sampleCounts, budgetBytes: budget)
         if let cache {
             let all = cache.bytes <= budget
             log(String(format: "augment: speed-perturbed audio kept after first use (%@ %.2f GB%@)", all ? "all of it," : "up to",
@@ -437,7 +441,7 @@ public final class Trainer {
 
     /// What every epoch of a run shares.
     struct EpochData {
-        var examples: [Example]
+        var examples: ExampleIndex
         /// Sample counts of `examples`, the batch sampler's length measure.
         var lengths: [Int]
         var pipeline: FeaturePipeline
@@ -470,15 +474,15 @@ public final class Trainer {
         }
         defer { reader.stop() }
         for (j, batch) in batches.enumerated() {
-            let feats = try reader.next()!.get()
+            let (exs, feats) = try reader.next()!.get()
             // Utterances too short for their labels are left out.
             var members: [Int] = []
-            for (k, i) in batch.enumerated() {
-                if d.step.fits(frames: feats[k].rows, labels: train[i].labels) {
+            for k in batch.indices {
+                if d.step.fits(frames: feats[k].rows, labels: exs[k].labels) {
                     members.append(k)
                 } else {
                     if epoch == d.firstEpoch {
-                        log("warning: \(train[i].origin): \(d.step.model.outputFrames(feats[k].rows)) output frames cannot emit \(train[i].labelCount) labels; skipped")
+                        log("warning: \(exs[k].origin): \(d.step.model.outputFrames(feats[k].rows)) output frames cannot emit \(exs[k].labelCount) labels; skipped")
                     }
                     totals.skipped += 1
                 }
@@ -489,19 +493,19 @@ public final class Trainer {
             if collective.size > 1 {
                 // Every rank takes part in every step, with or without utterances of its own.
                 guard let o = try collectiveStep(d.step, features: members.map { feats[$0] },
-                                                 labels: members.map { train[batch[$0]].labels }, learningRate: lr) else { continue }
+                                                 labels: members.map { exs[$0].labels }, learningRate: lr) else { continue }
                 outcome = o
             } else {
                 guard !members.isEmpty else { continue }
-                outcome = d.step(features: members.map { feats[$0] }, labels: members.map { train[batch[$0]].labels }, learningRate: lr)
+                outcome = d.step(features: members.map { feats[$0] }, labels: members.map { exs[$0].labels }, learningRate: lr)
             }
             switch outcome {
             case .rejected(let reason):
-                log("warning: batch of \(members.map { train[batch[$0]].id }.joined(separator: ", ")): \(reason); skipped")
+                log("warning: batch of \(members.map { exs[$0].id }.joined(separator: ", ")): \(reason); skipped")
                 continue
             case .nonFinite(let loss):
                 badInARow += 1
-                let ids = badElsewhere ? "another rank's part" : members.map { train[batch[$0]].id }.joined(separator: ", ")
+                let ids = badElsewhere ? "another rank's part" : members.map { exs[$0].id }.joined(separator: ", ")
                 let what = loss.isFinite ? "non-finite gradient (loss \(loss))" : "non-finite loss (\(loss))"
                 log("warning: \(what) in batch with \(ids); batch skipped")
                 if badInARow >= recipe.train.maxBadBatches {
@@ -587,17 +591,20 @@ public final class Trainer {
 
     /// Features of one batch (augmented), in parallel, seeded per (epoch, utterance);
     /// the first failure in batch order is thrown.
-    func batchFeatures(_ batch: [Int], epoch: Int, _ d: EpochData) throws -> [Matrix] {
-        let computed: [Result<Matrix, TrainError>] = parallelMap(batch.count) { k in
+    func batchFeatures(_ batch: [Int], epoch: Int, _ d: EpochData) throws -> (examples: [Example], features: [Matrix]) {
+        let computed: [Result<(Example, Matrix), TrainError>] = parallelMap(batch.count) { k in
             var rng: SeededGenerator? = SeededGenerator(seed: self.recipe.train.seed, UInt64(epoch + 1), UInt64(batch[k]))
+            let ex: Example
+            do { ex = try d.examples.example(batch[k]) } catch { return .failure(error as? TrainError ?? .unreadable(origin: "utterance \(batch[k])", reason: "\(error)")) }
             do {
-                return .success(try self.features(d.examples[batch[k]], pipeline: d.pipeline, rng: &rng,
-                                                  speedCache: d.speedCache, index: batch[k], others: d.examples))
+                return .success((ex, try self.features(ex, pipeline: d.pipeline, rng: &rng,
+                                                       speedCache: d.speedCache, index: batch[k], others: d.examples)))
             } catch {
-                return .failure(error as? TrainError ?? .augmentation(origin: d.examples[batch[k]].origin, reason: "\(error)"))
+                return .failure(error as? TrainError ?? .augmentation(origin: ex.origin, reason: "\(error)"))
             }
         }
-        return try computed.map { try $0.get() }
+        let pairs = try computed.map { try $0.get() }
+        return (pairs.map(\.0), pairs.map(\.1))
     }
 
     /// `<output.dir>/latest` → this experiment (a relative symlink, replaced atomically).
