@@ -143,9 +143,7 @@ public enum AudioFile {
         guard sf_format_check(&info) == SF_TRUE else {
             throw AudioError.cannotWrite(path: path, reason: "libsndfile cannot write \(encoding.rawValue) in \(container.rawValue) at \(sampleRate) Hz")
         }
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        let tmp = temporaryPath(beside: path)
         guard let handle = sf_open(tmp, Int32(SFM_WRITE), &info) else {
             throw AudioError.cannotWrite(path: path, reason: String(cString: sf_strerror(nil)))
         }
@@ -157,14 +155,27 @@ public enum AudioFile {
         let frames = samples.count / channels
         let written = samples.withUnsafeBufferPointer { Int(sf_writef_float(handle, $0.baseAddress, sf_count_t(frames))) }
         let closeStatus = sf_close(handle)
-        guard written == frames, closeStatus == 0 else {
-            unlink(tmp)
-            throw AudioError.cannotWrite(path: path, reason: "wrote \(written) of \(frames) frames")
-        }
-        if rename(tmp, path) != 0 {
-            let reason = String(cString: strerror(errno))
+        try closeAndMove(tmp, to: path, ok: written == frames && closeStatus == 0, reason: "wrote \(written) of \(frames) frames")
+    }
+
+    /// A hidden temporary file name beside `path` (same folder: rename is atomic).
+    static func temporaryPath(beside path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+    }
+
+    /// Renames the written `tmp` to `path` when `ok`; otherwise (or when the rename
+    /// fails) removes it and throws `cannotWrite` with the reason.
+    static func closeAndMove(_ tmp: String, to path: String, ok: Bool, reason: String) throws {
+        guard ok else {
             unlink(tmp)
             throw AudioError.cannotWrite(path: path, reason: reason)
+        }
+        if rename(tmp, path) != 0 {
+            let why = String(cString: strerror(errno))
+            unlink(tmp)
+            throw AudioError.cannotWrite(path: path, reason: why)
         }
     }
 

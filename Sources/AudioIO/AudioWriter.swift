@@ -32,9 +32,7 @@ public final class AudioWriter {
         info.samplerate = Int32(sampleRate)
         info.channels = 1
         info.format = try AudioFile.formatCode(container: .wav, encoding: encoding, path: path)
-        let url = URL(fileURLWithPath: path)
-        tmp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        tmp = AudioFile.temporaryPath(beside: path)
         guard let h = sf_open(tmp, Int32(SFM_WRITE), &info) else {
             throw AudioError.cannotWrite(path: path, reason: String(cString: sf_strerror(nil)))
         }
@@ -69,14 +67,6 @@ public final class AudioWriter {
     public func finish() throws {
         guard let h = handle else { return }
         handle = nil
-        guard sf_close(h) == 0 else {
-            unlink(tmp)
-            throw AudioError.cannotWrite(path: path, reason: "closing failed")
-        }
-        if rename(tmp, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp)
-            throw AudioError.cannotWrite(path: path, reason: reason)
-        }
+        try AudioFile.closeAndMove(tmp, to: path, ok: sf_close(h) == 0, reason: "closing failed")
     }
 }
