@@ -110,7 +110,8 @@ public final class Transcriber: @unchecked Sendable {
         energies.finish()
         guard total > 0 else { throw AudioError.noSamples(path: path) }
         let o = decoding.segmentation
-        let segmenter = PauseSegmenter(maxSeconds: o.maxSeconds, minPause: o.minPause, thresholdDb: o.thresholdDb, padding: o.padding)
+        let segmenter = PauseSegmenter(maxSeconds: o.maxSeconds, minPause: o.minPause, thresholdDb: o.thresholdDb, padding: o.padding,
+                                       mergeSeconds: o.mergeSeconds)
         let pieces = segmenter.segments(energies.values)
         let frameLength = Int((Double(fileRate) * PauseSegmenter.frameSeconds).rounded())
         let base = segment?.offset ?? 0

@@ -3,7 +3,7 @@ import Foundation
 /// Cuts a long recording at its pauses: log energy per 10 ms frame, a
 /// threshold from the recording's own level (noise floor + `thresholdDb`,
 /// capped below its loud frames, never below −70 dBFS), silences of at least `minPause` as cut
-/// points, pieces merged up to `maxSeconds`, a stretch without a pause cut at
+/// points, pieces merged up to `mergeSeconds` (default: not at all), a stretch without a pause cut at
 /// its quietest frame. Pieces with no frame above the threshold are dropped.
 /// Energies are fed block by block, so an hour needs 360,000 floats, not its audio.
 public struct PauseSegmenter: Sendable {
@@ -12,8 +12,13 @@ public struct PauseSegmenter: Sendable {
     public var minPause: Double
     public var thresholdDb: Double
     public var padding: Double
+    /// Neighbouring pieces are joined while the whole lasts at most this long,
+    /// seconds; 0 = never (a model trained on single utterances hears one at a time).
+    public var mergeSeconds: Double
 
-    public init(maxSeconds: Double = 15, minPause: Double = 0.25, thresholdDb: Double = 12, padding: Double = 0.2) {
+    public init(maxSeconds: Double = 15, minPause: Double = 0.25, thresholdDb: Double = 12, padding: Double = 0,
+                mergeSeconds: Double = 0) {
+        self.mergeSeconds = mergeSeconds
         self.maxSeconds = maxSeconds
         self.minPause = minPause
         self.thresholdDb = thresholdDb
@@ -101,10 +106,11 @@ public struct PauseSegmenter: Sendable {
             }
             pieces.append(s..<island.upperBound)
         }
-        // Merge neighbours (with the pause between them) while the whole fits maxLen.
+        // Merge neighbours (with the pause between them) while the whole fits mergeSeconds.
+        let mergeLen = min(maxLen, Int((mergeSeconds / Self.frameSeconds).rounded()))
         var merged: [Range<Int>] = []
         for p in pieces {
-            if let last = merged.last, p.upperBound - last.lowerBound <= maxLen {
+            if let last = merged.last, p.upperBound - last.lowerBound <= mergeLen {
                 merged[merged.count - 1] = last.lowerBound..<p.upperBound
             } else {
                 merged.append(p)

@@ -54,7 +54,7 @@ while total < minutes * 60 * 16000:
     out.writeframes(frames + b"\0\0" * gap)
     total += len(frames) // 2 + gap
     texts.append(l["text"])
-    used.append(dict(l, audio_filepath=p, id=f"u{k:05d}"))
+    used.append(dict(l, audio_filepath=os.path.abspath(p), id=f"u{k:05d}"))
     k += 1
 out.close()
 os.replace(wav + ".tmp", wav)
