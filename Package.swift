@@ -23,9 +23,13 @@ let package = Package(
         .library(name: "Plot", targets: ["Plot"]),
         .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "ASRKit", targets: ["ASRKit"]),
+        .library(name: "ASRServer", targets: ["ASRServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.2.0"),
     ],
     targets: [
         // MARK: C libraries (each wrapped once; only its own Swift target imports it)
@@ -82,10 +86,19 @@ let package = Package(
             dependencies: ["ASRCore", "LinearAlgebra", "AudioIO", "Features", "NN", "CTC", "Decoding", "ASRText", "Plot", "Distributed"],
             exclude: ["README.md"]),
 
+        // MARK: Server (asr serve): HTTP and WebSocket on Hummingbird; the only target that knows them
+        .target(
+            name: "ASRServer",
+            dependencies: ["ASRKit",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                           .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"]),
+
         // MARK: Command-line tool (thin)
         .executableTarget(
             name: "asr",
-            dependencies: ["ASRKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["ASRKit", "ASRServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Benchmarks (driven by scripts/bench; not shipped)
         .executableTarget(name: "asr-bench", dependencies: ["ASRCore", "ASRKit", "ASRText", "AudioIO", "Features", "CTC", "Decoding", "LinearAlgebra", "NN"]),
@@ -105,5 +118,13 @@ let package = Package(
         .testTarget(name: "ASRTextTests", dependencies: ["ASRText", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "CLITests", dependencies: ["asr", "ASRCore", "_TestSupport"]),
+        // The server end to end: `asr serve` started as a process, a real HTTP and WebSocket client on loopback.
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["asr", "ASRCore", "AudioIO", "_TestSupport",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                           .product(name: "Logging", package: "swift-log")]),
     ]
 )

@@ -70,16 +70,30 @@ public enum CLI {
         return try run(executable: mpirun, root + ["--oversubscribe", "-np", "\(ranks)", productsDirectory.appendingPathComponent("asr").path] + args)
     }
 
+    /// Runs `asr args…` with `input` on its standard input.
+    public static func run(_ args: [String], input: Data) throws -> Result {
+        try run(executable: productsDirectory.appendingPathComponent("asr"), args, input: input)
+    }
+
     /// Runs `executable args…` and collects its exit status and output.
-    public static func run(executable: URL, _ args: [String], cwd: URL? = nil) throws -> Result {
+    public static func run(executable: URL, _ args: [String], cwd: URL? = nil, input: Data? = nil) throws -> Result {
         let p = Process()
         p.executableURL = executable
         p.arguments = args
         if let cwd { p.currentDirectoryURL = cwd }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
         p.standardOutput = out
         p.standardError = err
+        if input != nil { p.standardInput = inPipe }
         try p.run()
+        if let input {
+            // Written from another thread: the process may fill its output pipes before it has read all of its input.
+            let writer = inPipe.fileHandleForWriting
+            Thread.detachNewThread {
+                try? writer.write(contentsOf: input)
+                try? writer.close()
+            }
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -187,7 +201,20 @@ public enum ReferenceRNN {
 /// Real speech for tests: the project's own corpus generator (espeak-ng + sox).
 public enum SyntheticCorpus {
     /// Makes (or reuses, per process) a digits corpus of `count` utterances in a temp folder.
+    private static let made = NSLock()
+    nonisolated(unsafe) private static var corpora: [String: URL] = [:]
+
     public static func digits(count: Int, seed: Int) throws -> URL {
+        // Suites run in parallel and may ask for the same corpus: made once, under a lock.
+        made.lock()
+        defer { made.unlock() }
+        if let done = corpora["\(count)-\(seed)"] { return done }
+        let url = try makeDigits(count: count, seed: seed)
+        corpora["\(count)-\(seed)"] = url
+        return url
+    }
+
+    private static func makeDigits(count: Int, seed: Int) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("asr-corpus-\(count)-\(seed)-\(getpid())")
         let script = TestPaths.repoRoot.appendingPathComponent("data/make_corpus.sh").path
         let p = Process()

@@ -31,10 +31,27 @@ struct TranscribeCommand: ParsableCommand {
     @Option(help: "Subtitles: most characters in a cue.") var maxCueChars: Int = 42
     @Option(help: "Write the posteriorgram of the file (tokens × frames, greedy path, word timings, waveform) as SVG here; one file only.")
     var plot: String?
+    @Flag(help: "Live transcription of one input ('-' = standard input: WAV, or raw 16-bit PCM at --sample-rate): JSON lines, partial results as they change and a final one per utterance.")
+    var stream = false
+    @Option(help: "--stream: a partial result every this many seconds of an utterance.") var partialEvery: Double = 0.25
+    @Option(help: "--stream: sample rate of raw PCM on standard input (default: the model's; a WAV header says its own).") var sampleRate: Int?
+    @Option(help: "--stream: channels of raw PCM on standard input.") var channels: Int = 1
+    @Flag(help: "--stream: read a file no faster than real time, as if it were live.") var realtime = false
 
     var wantsJSON: Bool { json || format == .json }
 
     func validate() throws {
+        if stream {
+            if files.count != 1 || manifest != nil { throw ValidationError("--stream transcribes one input: a file, or - for standard input") }
+            if format != .text && format != .json || plot != nil {
+                throw ValidationError("--stream writes JSON lines; --format, --plot and subtitles go with whole files")
+            }
+            if !(partialEvery >= 0.01) { throw ValidationError("--partial-every must be ≥ 0.01 seconds, found \(partialEvery)") }
+            if channels < 1 { throw ValidationError("--channels must be ≥ 1, found \(channels)") }
+            if let sampleRate, sampleRate < 1 { throw ValidationError("--sample-rate must be ≥ 1 Hz, found \(sampleRate)") }
+            return
+        }
+        if sampleRate != nil || realtime || channels != 1 { throw ValidationError("--sample-rate, --channels and --realtime go with --stream") }
         if json && format != .text && format != .json { throw ValidationError("--json and --format \(format.rawValue): give one") }
         if format == .srt || format == .vtt {
             if manifest != nil || files.count != 1 { throw ValidationError("--format \(format.rawValue) writes the subtitles of one file") }
@@ -54,6 +71,7 @@ struct TranscribeCommand: ParsableCommand {
 
     func run() throws {
         if let manifest { return try runManifest(manifest) }
+        if stream { return try runStream(files[0]) }
         let transcriber = try decoding.transcriber()
         let bundle = transcriber.bundle
         let results = transcriber.transcribe(files: files, keepLogProbs: plot != nil, progress: progressBar(files))
@@ -120,6 +138,48 @@ extension TranscribeCommand {
               + (collective.size > 1 ? " over \(collective.size) ranks" : "") + " → \(out!)"
               + (failed.isEmpty ? "" : "; \(failed.count) could not be transcribed"))
         if !failed.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension TranscribeCommand {
+    /// `--stream INPUT`: blocks of 0.1 s through a `StreamingSession`, one JSON line per event, flushed.
+    func runStream(_ input: String) throws {
+        let transcriber = try decoding.transcriber()
+        let rate = transcriber.bundle.info.sampleRate
+        let block: () throws -> [Float]
+        let inputRate: Int
+        if input == "-" {
+            let pcm = try PCMStream(standardInputWithRawSampleRate: sampleRate ?? rate, channels: channels)
+            inputRate = pcm.sampleRate
+            block = { try pcm.read(frames: max(1, pcm.sampleRate / 10)) }
+        } else {
+            if sampleRate != nil || channels != 1 { throw ValidationError("--sample-rate and --channels describe raw PCM on standard input; a file's header says its own") }
+            let reader = try AudioReader(path: input)
+            inputRate = reader.info.sampleRate
+            block = { try reader.read(frames: max(1, reader.info.sampleRate / 10)) }
+        }
+        let resampler = try StreamResampler(from: inputRate, to: rate)
+        let session = StreamingSession(transcriber: transcriber,
+                                       options: StreamingOptions(segmentation: transcriber.decoding.segmentation, partialEvery: partialEvery))
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func say(_ events: [StreamEvent]) throws {
+            for e in events { FileHandle.standardOutput.write(try enc.encode(e) + Data("\n".utf8)) }
+        }
+        let started = ContinuousClock.now
+        var heard = 0
+        while true {
+            let samples = try block()
+            if samples.isEmpty { break }
+            if realtime && input != "-" {
+                heard += samples.count
+                let due = started + .milliseconds(Int(Double(heard) / Double(inputRate) * 1000))
+                if due > .now { Thread.sleep(forTimeInterval: Double((due - .now).components.attoseconds) / 1e18 + Double((due - .now).components.seconds)) }
+            }
+            try say(session.accept(try resampler.process(samples)))
+        }
+        try say(session.accept(try resampler.finish()))
+        try say(session.finish())
     }
 }
 

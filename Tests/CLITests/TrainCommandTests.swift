@@ -251,6 +251,66 @@ import _TestSupport
         #expect(bad.status != 0 && bad.stderr.contains("--max-segment-seconds"), "\(bad.stderr)")
     }
 
+    /// `--stream`: test utterances joined with pauses, read as if live from a file,
+    /// from standard input as WAV and as raw PCM: the same events each way; a final
+    /// result per utterance, in order, not overlapping, within the audio; partials
+    /// before their final; bad input named.
+    @Test func streamingTranscription() throws {
+        let dir = TestPaths.temporaryDirectory("e2e-stream")
+        let path = recipe(dir, name: "stream", epochs: 150)
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"learning_rate\": 0.003", with: "\"learning_rate\": 0.01")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let model = dir.appendingPathComponent("exp/stream").path
+        let wavDir = Self.corpus.appendingPathComponent("wav").path
+        let utts = try FileManager.default.contentsOfDirectory(atPath: wavDir).filter { $0.hasPrefix("test") }.sorted().prefix(6).map { "\(wavDir)/\($0)" }
+        let silence = dir.appendingPathComponent("pause.wav").path
+        let joined = dir.appendingPathComponent("joined.wav").path
+        for args in [["-n", "-r", "16000", "-c", "1", "-b", "16", silence, "trim", "0", "0.8"], [silence] + utts.flatMap { [$0, silence] } + [joined]] {
+            let p = try CLI.run(executable: URL(fileURLWithPath: "/usr/bin/sox"), args)
+            #expect(p.status == 0, "sox: \(p.stderr)")
+        }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: joined))
+        let duration = Double(bytes.count - 44) / 32000
+        struct Event: Decodable, Equatable {
+            var type: String, segment: Int, start: Double, end: Double, text: String, audio: Double
+            var words: [Word]?
+            struct Word: Decodable, Equatable { var text: String; var start: Double; var end: Double }
+        }
+        func events(_ r: CLI.Result) throws -> [Event] {
+            #expect(r.status == 0, "\(r.stderr)")
+            return try r.stdout.split(separator: "\n").map { try JSONDecoder().decode(Event.self, from: Data($0.utf8)) }
+        }
+        let file = try events(CLI.run(["transcribe", "--model", model, "--stream", joined]))
+        let finals = file.filter { $0.type == "final" }
+        #expect(finals.count >= 3 && finals.count <= utts.count + 2, "about one final per utterance: \(finals.map(\.text))")
+        #expect(finals.map(\.segment) == Array(0..<finals.count))
+        #expect(finals.allSatisfy { 0 <= $0.start && $0.start < $0.end && $0.end <= duration + 0.01 && $0.audio >= $0.end })
+        #expect(zip(finals, finals.dropFirst()).allSatisfy { $0.end <= $1.start }, "utterances in order, apart")
+        #expect(zip(file, file.dropFirst()).allSatisfy { $0.audio <= $1.audio }, "events in stream order")
+        for f in finals {
+            #expect(f.words?.allSatisfy { f.start - 0.01 <= $0.start && $0.end <= f.end + 0.05 } == true, "words inside their utterance: \(f)")
+            let partials = file.filter { $0.type == "partial" && $0.segment == f.segment }
+            #expect(partials.allSatisfy { $0.audio <= f.audio && $0.start == f.start })
+        }
+        #expect(file.contains { $0.type == "partial" }, "partial results")
+        let viaWAV = try events(CLI.run(["transcribe", "--model", model, "--stream", "-"], input: bytes))
+        #expect(viaWAV == file, "standard input as WAV: the same events")
+        let viaRaw = try events(CLI.run(["transcribe", "--model", model, "--stream", "-", "--sample-rate", "16000"], input: bytes.dropFirst(44)))
+        #expect(viaRaw == file, "raw PCM: the same events")
+        // Errors.
+        var bad = bytes.prefix(60)
+        bad[34] = 8
+        let b = try CLI.run(["transcribe", "--model", model, "--stream", "-"], input: Data(bad))
+        #expect(b.status != 0 && b.stderr.contains("<stdin>") && b.stderr.contains("16-bit"), "\(b.stderr)")
+        for (args, message) in [(["--stream", joined, joined], "one input"), (["--stream", "--format", "srt", joined], "JSON lines"),
+                                (["--sample-rate", "8000", joined], "go with --stream"), (["--stream", "--partial-every", "0", joined], "--partial-every")] {
+            let e = try CLI.run(["transcribe", "--model", model] + args)
+            #expect(e.status != 0 && e.stderr.contains(message), "\(args): \(e.stderr)")
+        }
+    }
+
     /// Killing training mid-epoch and resuming gives bit-identical weights to an
     /// uninterrupted run with the same seed (augmentation and dropout included).
     @Test func resumeAfterKillIsExact() throws {

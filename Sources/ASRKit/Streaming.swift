@@ -1,0 +1,187 @@
+import AudioIO
+import Decoding
+import Features
+import Foundation
+
+/// What a stream says as it is transcribed: a partial hypothesis of the
+/// utterance under way whenever it changes, and a final result per utterance
+/// with word timings. Times are seconds from the stream's start.
+public struct StreamEvent: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable { case partial, final }
+    public var type: Kind
+    /// The utterance's number in the stream, from 0.
+    public var segment: Int
+    /// Where the utterance starts, and where it ends (for a partial: the audio heard so far).
+    public var start: Double
+    public var end: Double
+    public var text: String
+    /// Final results only: each word with its start, end and confidence.
+    public var words: [TimedUnit]?
+    /// Seconds of the stream consumed when this was said (its latency, in audio time, is `audio − ` a word's end).
+    public var audio: Double
+    /// Milliseconds of computing behind this result (features, model, decoder).
+    public var computeMs: Double
+
+    enum CodingKeys: String, CodingKey {
+        case type, segment, start, end, text, words, audio
+        case computeMs = "compute_ms"
+    }
+}
+
+/// How a stream is transcribed (the CLI's `--stream` flags, the server's query).
+public struct StreamingOptions: Sendable, Equatable {
+    /// A partial hypothesis is computed after every this many seconds of an utterance.
+    public var partialEvery = 0.25
+    /// Silence that ends an utterance, seconds (`decode.segmentation.min_pause` by default).
+    public var minPause: Double
+    /// Longest utterance, seconds, before it is cut (`decode.segmentation.max_seconds`).
+    public var maxSeconds: Double
+    /// The endpointer's threshold above the noise floor, dB (`decode.segmentation.threshold_db`).
+    public var thresholdDb: Double
+
+    public init(segmentation: SegmentationOptions, partialEvery: Double = 0.25) {
+        self.partialEvery = partialEvery
+        minPause = segmentation.minPause
+        maxSeconds = segmentation.maxSeconds
+        thresholdDb = segmentation.thresholdDb
+    }
+
+    public func validate() throws {
+        guard partialEvery >= 0.01, partialEvery.isFinite else {
+            throw ConfigError.invalidValue(source: "", key: "partial_every", reason: "expected seconds ≥ 0.01, found \(partialEvery)")
+        }
+    }
+}
+
+/// Live transcription of one stream with any model: an `Endpointer` finds
+/// the utterances as the audio arrives; the utterance under way is decoded
+/// again every `partialEvery` seconds (a partial result, said when its text
+/// changes) and once more when it ends (the final result). A bidirectional
+/// model so hears all of the utterance so far at each partial; memory holds one
+/// utterance of audio (at most `maxSeconds`). Samples go in at the model's rate.
+/// One session per stream; sessions may share a `Transcriber`.
+public final class StreamingSession {
+    public let transcriber: Transcriber
+    public let options: StreamingOptions
+    private var endpointer: Endpointer
+    private let rate: Int
+    // Samples from `bufferStart` (absolute index in the stream) on.
+    private var buffer: [Float] = []
+    private var bufferStart = 0
+    private var segments = 0
+    /// Utterances shorter than this (seconds) are dropped: a click, not speech.
+    static let shortest = 0.1
+    private var lastPartial = ""
+    private var partialDueFrame = Int.max
+    private let partialFrames: Int
+
+    public init(transcriber: Transcriber, options: StreamingOptions) {
+        self.transcriber = transcriber
+        self.options = options
+        rate = transcriber.bundle.info.sampleRate
+        endpointer = Endpointer(sampleRate: rate, minPause: options.minPause, maxSeconds: options.maxSeconds,
+                                thresholdDb: options.thresholdDb)
+        partialFrames = max(1, Int((options.partialEvery / PauseSegmenter.frameSeconds).rounded()))
+    }
+
+    /// Seconds of the stream consumed so far.
+    public var position: Double { Double(bufferStart + buffer.count) / Double(rate) }
+
+    /// Feeds samples (mono, the model's rate; any block size): the events they caused.
+    /// The results do not depend on how the stream is cut into blocks.
+    public func accept(_ samples: [Float]) -> [StreamEvent] {
+        var events: [StreamEvent] = []
+        let frame = endpointer.samplesPerFrame
+        var at = 0
+        while at < samples.count {
+            // Up to the next frame boundary, so each completed frame is looked at once.
+            let inFrame = (bufferStart + buffer.count) % frame
+            let n = min(samples.count - at, frame - inFrame)
+            let block = Array(samples[at..<(at + n)])
+            buffer += block
+            at += n
+            for e in endpointer.add(block) { handle(e, into: &events) }
+            if endpointer.utteranceStart != nil && endpointer.frames >= partialDueFrame {
+                partial(into: &events)
+            }
+            if endpointer.utteranceStart == nil { trimIdle() }
+        }
+        return events
+    }
+
+    /// The stream has ended: the utterance under way, if any, as a final result.
+    public func finish() -> [StreamEvent] {
+        var events: [StreamEvent] = []
+        for e in endpointer.finish() { handle(e, into: &events) }
+        return events
+    }
+
+    private func handle(_ event: Endpointer.Event, into events: inout [StreamEvent]) {
+        switch event {
+        case .started(let f):
+            let first = f * endpointer.samplesPerFrame
+            if first > bufferStart {
+                buffer.removeFirst(min(buffer.count, first - bufferStart))
+                bufferStart = first
+            }
+            lastPartial = ""
+            partialDueFrame = f + partialFrames
+        case .ended(let r):
+            let first = r.lowerBound * endpointer.samplesPerFrame, last = r.upperBound * endpointer.samplesPerFrame
+            defer {
+                partialDueFrame = .max
+                // What follows the utterance stays (a forced cut goes on from `last`).
+                if last > bufferStart {
+                    buffer.removeFirst(min(buffer.count, last - bufferStart))
+                    bufferStart = last
+                }
+            }
+            // A click shorter than the model's shortest input is no utterance.
+            guard last - first >= Int(Self.shortest * Double(rate)) else { return }
+            let clock = ContinuousClock.now
+            let samples = slice(first, last)
+            let (t, _) = transcriber.transcribe(samples: samples)
+            let start = Double(first) / Double(rate)
+            let shifted = Transcriber.shifted(t, by: start)
+            events.append(StreamEvent(type: .final, segment: segments, start: start, end: Double(last) / Double(rate),
+                                      text: t.text.trimmingCharacters(in: .whitespaces), words: shifted.words,
+                                      audio: position, computeMs: milliseconds(since: clock)))
+            segments += 1
+        }
+    }
+
+    private func partial(into events: inout [StreamEvent]) {
+        guard let f = endpointer.utteranceStart else { return }
+        partialDueFrame = endpointer.frames + partialFrames
+        let first = f * endpointer.samplesPerFrame, last = endpointer.frames * endpointer.samplesPerFrame
+        guard last - first >= Int(Self.shortest * Double(rate)) else { return }
+        let clock = ContinuousClock.now
+        let (t, _) = transcriber.transcribe(samples: slice(first, last))
+        let text = t.text.trimmingCharacters(in: .whitespaces)
+        guard text != lastPartial else { return }
+        lastPartial = text
+        events.append(StreamEvent(type: .partial, segment: segments, start: Double(first) / Double(rate),
+                                  end: Double(last) / Double(rate), text: text, words: nil,
+                                  audio: position, computeMs: milliseconds(since: clock)))
+    }
+
+    private func slice(_ first: Int, _ last: Int) -> [Float] {
+        let lo = max(0, first - bufferStart), hi = min(buffer.count, max(lo, last - bufferStart))
+        return Array(buffer[lo..<hi])
+    }
+
+    /// Between utterances only the frame in progress is kept.
+    private func trimIdle() {
+        let keep = (bufferStart + buffer.count) % endpointer.samplesPerFrame
+        let drop = buffer.count - keep
+        if drop > 0 {
+            buffer.removeFirst(drop)
+            bufferStart += drop
+        }
+    }
+
+    private func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return ((Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15) * 10).rounded() / 10
+    }
+}
