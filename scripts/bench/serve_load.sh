@@ -2,7 +2,8 @@
 # Load on `asr serve`: wrk posts one test utterance (a WAV body) to /transcribe over
 # C connections for S seconds, for each C; reports requests/s, latency percentiles
 # and the non-2xx/socket errors wrk counted (each must be 0). The server runs with
-# one worker per core, as by default.
+# one worker per core, as by default. Then as many WebSocket streams at real time
+# (scripts/bench/stream_load.py): the lag of every result behind the audio it heard.
 #
 #   scripts/bench/serve_load.sh [--model exp/digits] [--connections "2 4 8"] [--seconds 20] [--file F]
 #
@@ -55,5 +56,13 @@ for c in $conns; do
   line=$(wrk -t 1 -c "$c" -d "${secs}s" --timeout 30s -s "$out/post.lua" "http://127.0.0.1:$port/transcribe" | grep '^RESULT')
   printf '%s\t%s\t%s\t%s\n' "$c" "$secs" "$(echo "$line" | cut -f2-)" "$file" | tee -a "$results"
 done
+# WebSocket streams at real time (scripts/bench/stream_load.py; websockets from .venv-py or $PYTHON).
+py=${PYTHON:-.venv-py/bin/python}
+stream_wav=exp/streaming/stream-20min.wav
+if [ -x "$py" ] && "$py" -c 'import websockets' 2>/dev/null && [ -f "$stream_wav" ]; then
+  "$py" scripts/bench/stream_load.py --port "$port" --wav "$stream_wav" --streams $conns --seconds "$secs" | tee "$out/streams.tsv"
+else
+  echo "streams skipped: needs $py with websockets (make deps-python) and $stream_wav (scripts/experiments/streaming.py --minutes 20)"
+fi
 kill -TERM $pid
 wait $pid && echo "asr serve stopped cleanly on SIGTERM"
