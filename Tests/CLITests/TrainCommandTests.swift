@@ -187,20 +187,24 @@ import _TestSupport
         #expect(outside.status != 0 && outside.stderr.contains("bad.jsonl:1") && outside.stderr.contains("not inside the file"), "\(outside.stderr)")
     }
 
+    /// A model that says something: 150 epochs at a higher rate (about 6 s), for
+    /// checks of timelines and formats rather than accuracy. Its folder.
+    func talkingModel(_ dir: URL, name: String) throws -> String {
+        let path = recipe(dir, name: name, epochs: 150)
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"learning_rate\": 0.003", with: "\"learning_rate\": 0.01")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        return dir.appendingPathComponent("exp/\(name)").path
+    }
+
     /// A recording longer than decode.segmentation.longer_than (test utterances
     /// joined with pauses, by sox) is cut at pauses and decoded piece by piece:
     /// word times increase and stay within the file, SRT and WebVTT cues parse
     /// with increasing times inside the file, and the text has no doubled spaces.
     @Test func longRecordingInPieces() throws {
         let dir = TestPaths.temporaryDirectory("e2e-long")
-        // A model that says something: 150 epochs at a higher rate (about 6 s); the
-        // checks below are about the timeline, not accuracy.
-        let path = recipe(dir, name: "long", epochs: 150)
-        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"learning_rate\": 0.003", with: "\"learning_rate\": 0.01")
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["train", path])
-        #expect(r.status == 0, "\(r.stderr)")
-        let model = dir.appendingPathComponent("exp/long").path
+        let model = try talkingModel(dir, name: "long")
         let wavDir = Self.corpus.appendingPathComponent("wav").path
         let utts = try FileManager.default.contentsOfDirectory(atPath: wavDir).filter { $0.hasPrefix("test") }.sorted().map { "\(wavDir)/\($0)" }
         let silence = dir.appendingPathComponent("pause.wav").path
@@ -257,12 +261,7 @@ import _TestSupport
     /// before their final; bad input named.
     @Test func streamingTranscription() throws {
         let dir = TestPaths.temporaryDirectory("e2e-stream")
-        let path = recipe(dir, name: "stream", epochs: 150)
-        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"learning_rate\": 0.003", with: "\"learning_rate\": 0.01")
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["train", path])
-        #expect(r.status == 0, "\(r.stderr)")
-        let model = dir.appendingPathComponent("exp/stream").path
+        let model = try talkingModel(dir, name: "stream")
         let wavDir = Self.corpus.appendingPathComponent("wav").path
         let utts = try FileManager.default.contentsOfDirectory(atPath: wavDir).filter { $0.hasPrefix("test") }.sorted().prefix(6).map { "\(wavDir)/\($0)" }
         let silence = dir.appendingPathComponent("pause.wav").path
