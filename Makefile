@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng flite festival festvox-kallpc16k sox libxml2 libopenmpi-dev openmpi-bin time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-python build test consumer bench fixtures demo mandarin mandarin-eval ablation debug-data mpi-hosts memory clean
+.PHONY: deps deps-python build test consumer bench fixtures demo mandarin mandarin-eval ablation debug-data mpi-hosts memory streaming clean
 
 ## deps: install the Debian packages the build, tests and demo need (root or sudo).
 deps:
@@ -130,6 +130,17 @@ mpi-hosts: build debug-data
 memory: build
 	data/make_corpus.sh digits $(DIGITS) --count $(DIGITS_COUNT) --seed 1
 	scripts/experiments/memory_scaling.sh -- --set data.cache_mb=256
+
+## streaming: live transcription measured (after `make demo`): trains recipes/digits-stream.json
+## (unidirectional) if it is not there, then WER and word latency of both models on a 20-minute
+## stream of the test utterances, greedy and beam + LM (scripts/experiments/streaming.py;
+## exp/streaming/results.tsv, README "Live audio").
+streaming: build
+	@[ -f exp/digits/words.arpa ] || { echo "make demo first (exp/digits and its LM)"; exit 1; }
+	[ -f exp/digits-stream/model.json ] || .build/release/asr train recipes/digits-stream.json
+	scripts/experiments/streaming.py --models exp/digits exp/digits-stream --minutes 20
+	scripts/experiments/streaming.py --models exp/digits exp/digits-stream --minutes 20 -- --beam 8 \
+	  --lm exp/digits/words.arpa --alpha 0.3 --beta 1.0 --lexicon exp/digits/words.txt
 
 ## ablation: what each part of the digits recipe does on the held-out engine (hours:
 ## one training per line; results in exp/ablation/results.tsv, docs/ABLATION.md).
