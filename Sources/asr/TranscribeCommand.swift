@@ -49,6 +49,7 @@ struct TranscribeCommand: ParsableCommand {
             if !(partialEvery >= 0.01) { throw ValidationError("--partial-every must be ≥ 0.01 seconds, found \(partialEvery)") }
             if channels < 1 { throw ValidationError("--channels must be ≥ 1, found \(channels)") }
             if let sampleRate, sampleRate < 1 { throw ValidationError("--sample-rate must be ≥ 1 Hz, found \(sampleRate)") }
+            if realtime && files[0] == "-" { throw ValidationError("--realtime paces a file; standard input arrives at its own pace") }
             return
         }
         if sampleRate != nil || realtime || channels != 1 { throw ValidationError("--sample-rate, --channels and --realtime go with --stream") }
@@ -171,7 +172,7 @@ extension TranscribeCommand {
         while true {
             let samples = try block()
             if samples.isEmpty { break }
-            if realtime && input != "-" {
+            if realtime {
                 heard += samples.count
                 let due = started + .milliseconds(Int(Double(heard) / Double(inputRate) * 1000))
                 if due > .now { Thread.sleep(forTimeInterval: Double((due - .now).components.attoseconds) / 1e18 + Double((due - .now).components.seconds)) }

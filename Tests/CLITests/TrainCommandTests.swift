@@ -304,7 +304,8 @@ import _TestSupport
         let b = try CLI.run(["transcribe", "--model", model, "--stream", "-"], input: Data(bad))
         #expect(b.status != 0 && b.stderr.contains("<stdin>") && b.stderr.contains("16-bit"), "\(b.stderr)")
         for (args, message) in [(["--stream", joined, joined], "one input"), (["--stream", "--format", "srt", joined], "JSON lines"),
-                                (["--sample-rate", "8000", joined], "go with --stream"), (["--stream", "--partial-every", "0", joined], "--partial-every")] {
+                                (["--sample-rate", "8000", joined], "go with --stream"), (["--stream", "--partial-every", "0", joined], "--partial-every"),
+                                (["--stream", "--realtime", "-"], "--realtime")] {
             let e = try CLI.run(["transcribe", "--model", model] + args)
             #expect(e.status != 0 && e.stderr.contains(message), "\(args): \(e.stderr)")
         }
