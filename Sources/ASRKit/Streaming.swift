@@ -38,12 +38,15 @@ public struct StreamingOptions: Sendable, Equatable {
     public var maxSeconds: Double
     /// The endpointer's threshold above the noise floor, dB (`decode.segmentation.threshold_db`).
     public var thresholdDb: Double
+    /// Audio kept before and after each utterance, seconds (`decode.segmentation.padding`).
+    public var padding: Double
 
     public init(segmentation: SegmentationOptions, partialEvery: Double = 0.25) {
         self.partialEvery = partialEvery
         minPause = segmentation.minPause
         maxSeconds = segmentation.maxSeconds
         thresholdDb = segmentation.thresholdDb
+        padding = segmentation.padding
     }
 
     public func validate() throws {
@@ -74,6 +77,10 @@ public final class StreamingSession {
     private var lastPartial = ""
     private var partialDueFrame = Int.max
     private let partialFrames: Int
+    /// Padding in samples (before the utterance: kept while idle; after: decoded once heard).
+    private let pad: Int
+    /// Where the previous utterance ended (padding never reaches back into it).
+    private var previousEnd = 0
 
     public init(transcriber: Transcriber, options: StreamingOptions) {
         self.transcriber = transcriber
@@ -82,6 +89,7 @@ public final class StreamingSession {
         endpointer = Endpointer(sampleRate: rate, minPause: options.minPause, maxSeconds: options.maxSeconds,
                                 thresholdDb: options.thresholdDb)
         partialFrames = max(1, Int((options.partialEvery / PauseSegmenter.frameSeconds).rounded()))
+        pad = Int((options.padding * Double(rate)).rounded())
     }
 
     /// Seconds of the stream consumed so far.
@@ -119,7 +127,7 @@ public final class StreamingSession {
     private func handle(_ event: Endpointer.Event, into events: inout [StreamEvent]) {
         switch event {
         case .started(let f):
-            let first = f * endpointer.samplesPerFrame
+            let first = max(previousEnd, f * endpointer.samplesPerFrame - pad)
             if first > bufferStart {
                 buffer.removeFirst(min(buffer.count, first - bufferStart))
                 bufferStart = first
@@ -127,13 +135,16 @@ public final class StreamingSession {
             lastPartial = ""
             partialDueFrame = f + partialFrames
         case .ended(let r):
-            let first = r.lowerBound * endpointer.samplesPerFrame, last = r.upperBound * endpointer.samplesPerFrame
+            let first = max(previousEnd, r.lowerBound * endpointer.samplesPerFrame - pad)
+            let last = min(bufferStart + buffer.count, r.upperBound * endpointer.samplesPerFrame + pad)
             defer {
+                previousEnd = r.upperBound * endpointer.samplesPerFrame
                 partialDueFrame = .max
                 // What follows the utterance stays (a forced cut goes on from `last`).
-                if last > bufferStart {
-                    buffer.removeFirst(min(buffer.count, last - bufferStart))
-                    bufferStart = last
+                let kept = r.upperBound * endpointer.samplesPerFrame
+                if kept > bufferStart {
+                    buffer.removeFirst(min(buffer.count, kept - bufferStart))
+                    bufferStart = kept
                 }
             }
             // A click shorter than the model's shortest input is no utterance.
@@ -153,7 +164,7 @@ public final class StreamingSession {
     private func partial(into events: inout [StreamEvent]) {
         guard let f = endpointer.utteranceStart else { return }
         partialDueFrame = endpointer.frames + partialFrames
-        let first = f * endpointer.samplesPerFrame, last = endpointer.frames * endpointer.samplesPerFrame
+        let first = max(previousEnd, f * endpointer.samplesPerFrame - pad), last = endpointer.frames * endpointer.samplesPerFrame
         guard last - first >= Int(Self.shortest * Double(rate)) else { return }
         let clock = ContinuousClock.now
         let (t, _) = transcriber.transcribe(samples: slice(first, last))
@@ -170,9 +181,9 @@ public final class StreamingSession {
         return Array(buffer[lo..<hi])
     }
 
-    /// Between utterances only the frame in progress is kept.
+    /// Between utterances only the frame in progress and the padding are kept.
     private func trimIdle() {
-        let keep = (bufferStart + buffer.count) % endpointer.samplesPerFrame
+        let keep = (bufferStart + buffer.count) % endpointer.samplesPerFrame + pad
         let drop = buffer.count - keep
         if drop > 0 {
             buffer.removeFirst(drop)

@@ -31,6 +31,7 @@ struct DecodingFlags: ParsableArguments {
     @Option(help: "Audio longer than this many seconds is cut at pauses and decoded piece by piece (0 = always; decode.segmentation.longer_than).")
     var segmentLongerThan: Double?
     @Option(help: "Longest piece of a cut recording, seconds (decode.segmentation.max_seconds).") var maxSegmentSeconds: Double?
+    @Option(help: "Audio kept around each piece of a cut recording or stream, seconds (decode.segmentation.padding).") var segmentPadding: Double?
 
     func validate() throws {
         if lexicon != nil && lexiconFromLm { throw ValidationError("give either --lexicon or --lexicon-from-lm, not both") }
@@ -57,6 +58,7 @@ struct DecodingFlags: ParsableArguments {
         if let readings { d.readings = readings }
         if let segmentLongerThan { d.segmentation.longerThan = segmentLongerThan }
         if let maxSegmentSeconds { d.segmentation.maxSeconds = maxSegmentSeconds }
+        if let segmentPadding { d.segmentation.padding = segmentPadding }
         do { try d.validate() } catch let ConfigError.invalidValue(_, key, reason) {
             throw ValidationError("\(name(of: key, baseName: baseName)): \(reason)")
         }
@@ -76,6 +78,7 @@ struct DecodingFlags: ParsableArguments {
             "readings": ("--readings", readings != nil),
             "segmentation.longer_than": ("--segment-longer-than", segmentLongerThan != nil),
             "segmentation.max_seconds": ("--max-segment-seconds", maxSegmentSeconds != nil),
+            "segmentation.padding": ("--segment-padding", segmentPadding != nil),
         ]
         if let (flag, given) = flags[field], given { return flag }
         return "\(baseName) \(key)"
