@@ -79,7 +79,7 @@ public final class StreamingSession {
     private let partialFrames: Int
     /// Padding in samples (before the utterance: kept while idle; after: decoded once heard).
     private let pad: Int
-    /// Where the previous utterance ended (padding never reaches back into it).
+    /// Where the previous utterance's audio ended, padding included (no sample is decoded twice).
     private var previousEnd = 0
 
     public init(transcriber: Transcriber, options: StreamingOptions) {
@@ -138,7 +138,7 @@ public final class StreamingSession {
             let first = max(previousEnd, r.lowerBound * endpointer.samplesPerFrame - pad)
             let last = min(bufferStart + buffer.count, r.upperBound * endpointer.samplesPerFrame + pad)
             defer {
-                previousEnd = r.upperBound * endpointer.samplesPerFrame
+                previousEnd = max(previousEnd, last)   // the next utterance's padding starts after this one's
                 partialDueFrame = .max
                 // What follows the utterance stays (a forced cut goes on from `last`).
                 let kept = r.upperBound * endpointer.samplesPerFrame
