@@ -8,6 +8,7 @@
 #   data/make_corpus.sh digits|mandarin OUT [--count N] [--seed S]
 #                       [--engines espeak-ng,flite,festival]
 #                       [--test-voices flite:awb] [--dev-voices festival:kal_diphone]
+#                       [--mixed-voices N]
 #
 # digits: connected English digit strings ("zero"/"oh" … "nine", 1–7 words),
 # spoken by several speech engines, so that a model learns speech and not one
@@ -24,6 +25,14 @@
 # held-out voice or variant is never in train. The voices reserved for
 # independent evaluation (flite slt, festival ked_diphone and
 # cmu_us_slt_arctic_hts, …) are never used here.
+# --mixed-voices N: N new espeak-ng variants for training only, each a crossover of
+# the training variants (every attribute line — pitch, each formant, echo, tone,
+# voicing, roughness, flutter, intonation, … — copied from a training variant drawn
+# for that attribute; none from a dev or test variant), so the model meets many more
+# voices than espeak-ng ships. Half of the espeak-ng training utterances take a mixed
+# voice (chosen by a hash of the utterance number: the dev and test jobs stay exactly
+# those of a corpus without mixing). The variants are in OUT/espeak/ (a copy of
+# espeak-ng's data folder by symbolic links, plus the mixes), read with --path.
 # Each manifest line names its "speaker" (ENGINE:VOICE) and its "engine", so
 # `asr eval --per engine` reports each engine of a split on its own line.
 #
@@ -38,7 +47,7 @@
 # nor in the language-model text), and a fifth of them hold a word that no training
 # text has ("text_kind": "heldout"; the rest "natural").
 set -euo pipefail
-usage="usage: make_corpus.sh digits|mandarin OUT [--count N] [--seed S] [--engines LIST] [--test-voices LIST] [--dev-voices LIST]"
+usage="usage: make_corpus.sh digits|mandarin OUT [--count N] [--seed S] [--engines LIST] [--test-voices LIST] [--dev-voices LIST] [--mixed-voices N]"
 corpus=${1:?$usage}
 out=${2:?$usage}
 shift 2
@@ -47,6 +56,7 @@ seed=1
 engines=espeak-ng,flite,festival
 test_voices=flite:awb
 dev_voices=festival:kal_diphone
+mixed=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --count) count=$2; shift 2 ;;
@@ -54,9 +64,12 @@ while [ $# -gt 0 ]; do
     --engines) engines=$2; shift 2 ;;
     --test-voices) test_voices=$2; shift 2 ;;
     --dev-voices) dev_voices=$2; shift 2 ;;
+    --mixed-voices) mixed=$2; shift 2 ;;
     *) echo "make_corpus.sh: unknown option $1 ($usage)" >&2; exit 2 ;;
   esac
 done
+# espeak-ng lists at most 349 voices (languages + variants); 8 accents + 101 variants + 200 mixes fit.
+[[ "$mixed" =~ ^[0-9]+$ ]] && [ "$mixed" -le 200 ] || { echo "make_corpus.sh: --mixed-voices expects a count 0…200 (espeak-ng lists at most 349 voices), found '$mixed'" >&2; exit 2; }
 case "$corpus" in digits|mandarin) ;; *) echo "make_corpus.sh: unknown corpus '$corpus' (known: digits, mandarin)" >&2; exit 2 ;; esac
 [ "$corpus" = mandarin ] && engines=espeak-ng
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -87,7 +100,7 @@ for v in "${test_list[@]}"; do
 done
 command -v sox >/dev/null || { echo "make_corpus.sh: sox is not installed (make deps)" >&2; exit 1; }
 
-stamp="$out/.complete-m2-$corpus-$count-$seed-$engines-$test_voices-$dev_voices"
+stamp="$out/.complete-m2-$corpus-$count-$seed-$engines-$test_voices-$dev_voices-$mixed"
 if [ -f "$stamp" ]; then echo "$out: up to date"; exit 0; fi
 rm -rf "$out"
 mkdir -p "$out/wav"
@@ -118,13 +131,57 @@ n=${#variants[@]}
 for ((i = n - 1; i > 0; i--)); do j=$((RANDOM % (i + 1))); t=${variants[i]}; variants[i]=${variants[j]}; variants[j]=$t; done
 ntest=$((n * 15 / 100)); ndev=$((n * 10 / 100))
 test_v=("${variants[@]:0:ntest}"); dev_v=("${variants[@]:ntest:ndev}"); train_v=("${variants[@]:ntest+ndev}")
+# Mixed variants (--mixed-voices): crossovers of the training variants only.
+espeak_path=
+if [ "$mixed" -gt 0 ]; then
+  sysdata=$(espeak-ng --version | sed -n 's/.*Data at: *//p')
+  [ -d "$sysdata/voices/!v" ] || { echo "make_corpus.sh: cannot find espeak-ng's data folder (espeak-ng --version says '$sysdata')" >&2; exit 1; }
+  espeak_path="$(cd "$out" && pwd)/espeak"
+  data="$espeak_path/espeak-ng-data"
+  mkdir -p "$data/voices/!v"
+  # Only the accents used and the variants (espeak-ng's voice list is bounded).
+  for f in "$sysdata"/*; do case "$(basename "$f")" in voices|lang) ;; *) ln -s "$f" "$data/" ;; esac; done
+  for a in "${accents[@]}"; do
+    f=$(espeak-ng --voices | awk -v a="$a" 'NR > 1 && $2 == a && !done { print "lang/" $5; done = 1 }')
+    [ -n "$f" ] || { echo "make_corpus.sh: espeak-ng has no language file for '$a'" >&2; exit 1; }
+    mkdir -p "$data/$(dirname "$f")"; ln -s "$sysdata/$f" "$data/$f"
+  done
+  for f in "$sysdata"/voices/'!v'/*; do ln -s "$f" "$data/voices/!v/"; done
+  # (A variant whose file name has a space, "Mr serious", is listed as "Mr" and has no file.)
+  for v in "${train_v[@]}"; do [ -f "$sysdata/voices/!v/$v" ] && printf '%s\n' "$sysdata/voices/!v/$v"; done |
+    xargs awk -v n="$mixed" -v seed="$seed" -v dir="$data/voices/!v" '
+      FNR == 1 { nv++ }
+      {
+        sub(/\/\/.*/, ""); sub(/\r$/, "")
+        $1 = $1   # one space between fields
+        if (NF == 0 || $1 == "name" || $1 == "language") next
+        key = $1 == "formant" ? $1 " " $2 : $1
+        if (!(key in seen)) { seen[key] = 1; keys[++nk] = key }
+        line[nv, key] = $0
+      }
+      END {
+        srand(seed)
+        for (m = 1; m <= n; m++) {
+          f = sprintf("%s/mix%03d", dir, m)
+          printf "language variant\nname mix%03d\n", m > f
+          for (k = 1; k <= nk; k++) {
+            src = 1 + int(rand() * nv)
+            if ((src, keys[k]) in line) print line[src, keys[k]] > f
+          }
+          close(f)
+        }
+      }'
+fi
+export espeak_path
+
 split_of_voice() {
   local v
   for v in "${test_list[@]}"; do [ "$v" = "$1" ] && { echo test; return; }; done
   for v in "${dev_list[@]}"; do [ "$v" = "$1" ] && { echo dev; return; }; done
   echo train
 }
-{ printf 'espeak-ng:%s\n' "${train_v[@]}"; for v in "${other_voices[@]}"; do [ "$(split_of_voice "$v")" = train ] && echo "$v"; done; } > "$out/voices-train.txt"
+{ printf 'espeak-ng:%s\n' "${train_v[@]}"; for ((m = 1; m <= mixed; m++)); do printf 'espeak-ng:mix%03d\n' "$m"; done
+  for v in "${other_voices[@]}"; do [ "$(split_of_voice "$v")" = train ] && echo "$v"; done; } > "$out/voices-train.txt"
 { printf 'espeak-ng:%s\n' "${dev_v[@]}"; for v in "${other_voices[@]}"; do [ "$(split_of_voice "$v")" = dev ] && echo "$v"; done; } > "$out/voices-dev.txt"
 { printf 'espeak-ng:%s\n' "${test_v[@]}"; for v in "${other_voices[@]}"; do [ "$(split_of_voice "$v")" = test ] && echo "$v"; done; } > "$out/voices-test.txt"
 
@@ -147,6 +204,12 @@ for ((k = 0; k < count; k++)); do
     else split=train; pool=("${train_v[@]}"); fi
     engine=espeak-ng
     voice=${accents[RANDOM % ${#accents[@]}]}+${pool[RANDOM % ${#pool[@]}]}
+    # Half of the training utterances take a mixed variant, chosen by a hash of k (no
+    # draw from RANDOM, so every other job is the one a corpus without mixing has).
+    h=$(( (k * 2654435761 + seed * 40503) % 4294967296 ))
+    if [ "$mixed" -gt 0 ] && [ "$split" = train ] && [ $((h % 2)) = 0 ]; then
+      voice=${voice%%+*}+$(printf 'mix%03d' $(( (h / 2) % mixed + 1 )))
+    fi
   fi
   if [ "$corpus" = digits ]; then
     nw=$((1 + RANDOM % 7))
@@ -198,7 +261,7 @@ synth() {
   local raw="$2/wav/$id.raw.wav" vol
   vol=$(hundredths "$amp")
   case "$engine" in
-    espeak-ng) espeak-ng -v "$voice" -p "$pitch" -s "$rate" -g "$gap" -a "$amp" -w "$raw" "$spoken" 2>/dev/null; vol=1 ;;
+    espeak-ng) espeak-ng ${espeak_path:+--path="$espeak_path"} -v "$voice" -p "$pitch" -s "$rate" -g "$gap" -a "$amp" -w "$raw" "$spoken" 2>/dev/null; vol=1 ;;
     flite)
       local f0 args=()
       f0=$(flite_f0 "$voice")
@@ -242,7 +305,7 @@ for split in train dev test; do
 done
 find "$out/wav" -name '*.wav' -size +0 -printf '%f %s\n' > "$out/sizes.txt"
 awk -F'\t' -v out="$out" '
-  FNR == NR { split($0, a, " "); size[a[1]] = a[2]; next }
+  FILENAME == ARGV[1] { split($0, a, " "); size[a[1]] = a[2]; next }
   {
     split_ = $1; id = $2; engine = $3; voice = $4; text = $9; spoken = $10
     # Mandarin: the kind of text, and the tone-numbered pinyin as spoken (a model

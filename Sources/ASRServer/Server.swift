@@ -91,10 +91,21 @@ public struct TranscriptionServer: Sendable {
     }
 
     func transcribe(_ request: Request) async throws -> Response {
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: options.maxBodyBytes)
-        } catch {
+        // Read the body whole even when it is over the limit (up to a drain cap), so the
+        // client sees the 413 instead of a connection reset in the middle of its upload.
+        var body = ByteBuffer()
+        var total = 0
+        let drainCap = options.maxBodyBytes * 4 + (16 << 20)
+        for try await chunk in request.body {
+            total += chunk.readableBytes
+            if total <= options.maxBodyBytes {
+                var chunk = chunk
+                body.writeBuffer(&chunk)
+            } else if total > drainCap {
+                break
+            }
+        }
+        guard total <= options.maxBodyBytes else {
             return Self.error(.contentTooLarge, "request body over \(options.maxBodyBytes) bytes (asr serve --max-body-mb)")
         }
         guard body.readableBytes > 0 else { return Self.error(.badRequest, "empty body: send the audio file as the request body") }

@@ -70,6 +70,9 @@ public func makeTranscript(_ h: Hypothesis, tokens: [String], logProbs x: Matrix
         }
         for u in timed { if u.text == " " { flush() } else { current.append(u) } }
         flush()
+        // The text is its words with one space between them: a model may emit a space at
+        // either end or two in a row, which no reader wants (and CER would count).
+        return Transcript(text: words.map(\.text).joined(separator: " "), score: h.score, tokens: timed, words: words)
     } else {
         words = timed
     }

@@ -35,6 +35,8 @@ public struct Endpointer: Sendable {
     private var recentBins: [Int] = []
     private var recentNext = 0
     private let history: Int
+    private let minPauseFrames: Int
+    private let maxFrames: Int
     // The utterance under way: its last voiced frame and its frames' energies (for a forced cut).
     private var lastVoiced = 0
     private var energies: [Float] = []
@@ -47,7 +49,10 @@ public struct Endpointer: Sendable {
         self.thresholdDb = thresholdDb
         self.historySeconds = historySeconds
         frameLength = max(1, Int((Double(sampleRate) * PauseSegmenter.frameSeconds).rounded()))
-        history = max(1, Int((historySeconds / PauseSegmenter.frameSeconds).rounded()))
+        let frames = { (s: Double) in max(1, Int((s / PauseSegmenter.frameSeconds).rounded())) }
+        history = frames(historySeconds)
+        minPauseFrames = frames(minPause)
+        maxFrames = frames(maxSeconds)
     }
 
     /// Samples per 10 ms frame.
@@ -88,7 +93,7 @@ public struct Endpointer: Sendable {
             }
             return Self.binLow + Float(Self.binCount) * Self.binWidth
         }
-        return max(min(pct(0.10) + Float(thresholdDb), pct(0.95) - 20), PauseSegmenter.absoluteSilenceDb)
+        return PauseSegmenter.threshold(floor: pct(0.10), loud: pct(0.95), thresholdDb: thresholdDb)
     }
 
     private mutating func frame(_ events: inout [Event]) {
@@ -119,12 +124,11 @@ public struct Endpointer: Sendable {
         }
         energies.append(e)
         if voiced { lastVoiced = f }
-        let frameCount = { (s: Double) in max(1, Int((s / PauseSegmenter.frameSeconds).rounded())) }
-        if f - lastVoiced >= frameCount(minPause) {
+        if f - lastVoiced >= minPauseFrames {
             events.append(.ended(start..<(lastVoiced + 1)))
             utteranceStart = nil
             energies = []
-        } else if f + 1 - start >= frameCount(maxSeconds) {
+        } else if f + 1 - start >= maxFrames {
             // No pause long enough: cut at the quietest frame of the second half.
             let half = energies.count / 2
             var cut = half

@@ -60,12 +60,19 @@ public struct PauseSegmenter: Sendable {
     /// (16-bit dither is near −90; speech sits at −40 to −10).
     public static let absoluteSilenceDb: Float = -70
 
+    /// The rule, from the noise floor (10th percentile of frame energy, dB) and the
+    /// loud level (95th): floor + `thresholdDb`, never above loud − 20, never below −70 dBFS.
+    /// Shared with the live `Endpointer`.
+    public static func threshold(floor: Float, loud: Float, thresholdDb: Double) -> Float {
+        max(min(floor + Float(thresholdDb), loud - 20), absoluteSilenceDb)
+    }
+
     /// The silence threshold (dB) for these frame energies.
     public func threshold(_ e: [Float]) -> Float {
         guard !e.isEmpty else { return 0 }
         let sorted = e.sorted()
         func pct(_ p: Double) -> Float { sorted[min(sorted.count - 1, Int(p * Double(sorted.count - 1)))] }
-        return max(min(pct(0.10) + Float(thresholdDb), pct(0.95) - 20), Self.absoluteSilenceDb)
+        return Self.threshold(floor: pct(0.10), loud: pct(0.95), thresholdDb: thresholdDb)
     }
 
     /// Pieces as frame ranges (10 ms frames) of the recording whose energies are `e`.

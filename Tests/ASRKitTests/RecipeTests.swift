@@ -320,6 +320,37 @@ func makeCorpus(_ args: [String]) throws -> (status: Int32, stderr: String) {
         }
     }
 
+    /// --mixed-voices: new variants built only from the training variants' lines, used
+    /// only in training; the dev and test jobs are exactly those of the corpus without them.
+    @Test func mixedVoicesAreCrossoversOfTrainingVariants() throws {
+        let plain = TestPaths.temporaryDirectory("digits-corpus-plain"), mixed = TestPaths.temporaryDirectory("digits-corpus-mixed")
+        defer { for d in [plain, mixed] { try? FileManager.default.removeItem(at: d) } }
+        #expect(try makeCorpus(["digits", plain.path, "--count", "60", "--seed", "5"]).status == 0)
+        #expect(try makeCorpus(["digits", mixed.path, "--count", "60", "--seed", "5", "--mixed-voices", "12"]).status == 0)
+        func file(_ d: URL, _ name: String) -> Data? { FileManager.default.contents(atPath: d.appendingPathComponent(name).path) }
+        for name in ["dev.jsonl", "test.jsonl"] { #expect(file(plain, name) == file(mixed, name), "\(name)") }
+        let train = try DataSet.load(mixed.appendingPathComponent("train.jsonl").path, normalize: .init())
+        #expect(train.contains { $0.speaker?.contains("+mix") == true })
+        #expect(try DataSet.load(mixed.appendingPathComponent("test.jsonl").path, normalize: .init()).allSatisfy { $0.speaker?.contains("+mix") != true })
+        // Every line of every mix is a line of a training variant.
+        let variants = mixed.appendingPathComponent("espeak/espeak-ng-data/voices/!v")
+        let trainNames = try String(contentsOf: mixed.appendingPathComponent("voices-train.txt"), encoding: .utf8)
+            .split(separator: "\n").map { String($0.dropFirst("espeak-ng:".count)) }.filter { !$0.hasPrefix("mix") }
+        func lines(_ name: String) -> Set<String> {
+            // (Some variant files are Latin-1: decode leniently, the same way for mixes and sources.)
+            let text = String(decoding: FileManager.default.contents(atPath: variants.appendingPathComponent(name).path) ?? Data(), as: UTF8.self)
+            return Set(text.split(whereSeparator: \.isNewline).map {
+                $0.replacingOccurrences(of: #"//.*"#, with: "", options: .regularExpression).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            }.filter { !$0.isEmpty })
+        }
+        let trainLines = trainNames.reduce(into: Set<String>()) { $0.formUnion(lines($1)) }
+        for m in 1...12 {
+            let mix = lines(String(format: "mix%03d", m)).filter { !$0.hasPrefix("name ") && $0 != "language variant" }
+            #expect(!mix.isEmpty && mix.isSubset(of: trainLines), "mix\(m): \(mix.subtracting(trainLines))")
+        }
+        #expect(try makeCorpus(["digits", "/tmp/never-made", "--mixed-voices", "500"]).status == 2)
+    }
+
     @Test func reservedAndUnknownVoicesAreRefused() throws {
         for args in [["--test-voices", "flite:slt"], ["--dev-voices", "festival:ked_diphone"], ["--engines", "espeak-ng,piper"],
                      ["--test-voices", "flite:awb", "--dev-voices", "flite:awb"]] {

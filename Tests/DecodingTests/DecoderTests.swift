@@ -48,6 +48,18 @@ func logLikelihood(_ labels: [Int], _ x: Matrix) -> Float {
         #expect(g.tokens.map { en[$0] }.joined() == "helo")
     }
 
+    /// Spaces at either end or two in a row (a weak model emits them) are not in the
+    /// text: it is the words with one space between them.
+    @Test func transcriptTextIsItsWordsWithOneSpace() {
+        let en = ["<blank>", " ", "a", "b"]
+        let h = GreedyDecoder().decode(peaked([1, 0, 2, 1, 0, 1, 3, 0, 1], V: 4))[0]
+        #expect(h.tokens.map { en[$0] }.joined() == " a  b ")
+        let t = makeTranscript(h, tokens: en, logProbs: peaked([1, 0, 2, 1, 0, 1, 3, 0, 1], V: 4), secondsPerFrame: 0.01)
+        #expect(t.text == "a b")
+        #expect(t.words.map(\.text) == ["a", "b"] && t.words[1].start == 0.06)
+        #expect(t.tokens.count == 6, "the tokens keep every space with its timing")
+    }
+
     @Test func collapseRule() {
         #expect(collapseCTCPath([1, 1, 0, 2, 2, 0, 2]) == [1, 2, 2])
         #expect(collapseCTCPath([0, 0, 0]) == [])

@@ -200,7 +200,7 @@ import _TestSupport
                 group.addTask {
                     try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
                         let r = try await client.post("/transcribe", body: ByteBuffer(bytes: body))
-                        #expect(r.status == .ok && Self.json(r.body)["text"] as? String == expected[k])
+                        #expect(r.status == .ok && Self.json(r.body)["text"] as? String == expected[k], "\(r.status) \(Self.json(r.body)) vs \(expected[k])")
                     }
                 }
                 group.addTask {
