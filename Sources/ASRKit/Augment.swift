@@ -30,6 +30,7 @@ public enum Augmenter {
             let p = powf(2, uniform(o.pitchSemitones) / 12)
             y = try speed(timeStretch(y, tempo: 1 / p, rate: rate), factor: p, rate: rate)
         }
+        if happens(o.trimProbability) { y = trimmedToSpeech(y, rate: rate) }
         if let babble, babble.count > 0, happens(o.babbleProbability) {
             let talkers = o.babbleTalkers[0] + Int(rng.next() % UInt64(o.babbleTalkers[1] - o.babbleTalkers[0] + 1))
             var mix = [Float](repeating: 0, count: y.count)
@@ -79,6 +80,19 @@ public enum Augmenter {
             y = clip(y, level: peak * uniform(o.clipLevel))
         }
         return y
+    }
+
+    /// `x` from its first to its last voiced 10 ms frame, voiced by `PauseSegmenter`'s
+    /// rule (what a piece of a cut recording keeps at padding 0); `x` when no frame is voiced.
+    static func trimmedToSpeech(_ x: [Float], rate: Int) -> [Float] {
+        var e = PauseSegmenter.Energies(sampleRate: rate)
+        e.add(x)
+        e.finish()
+        let threshold = PauseSegmenter().threshold(e.values)
+        guard let first = e.values.firstIndex(where: { $0 >= threshold }),
+              let last = e.values.lastIndex(where: { $0 >= threshold }) else { return x }
+        let frame = max(1, Int((Double(rate) * PauseSegmenter.frameSeconds).rounded()))
+        return Array(x[(first * frame)..<min(x.count, (last + 1) * frame)])
     }
 
     /// Tempo and pitch × `factor`: the samples played as if recorded at rate·factor, resampled back to rate.

@@ -108,6 +108,11 @@ public struct AugmentOptions: Codable, Equatable, Sendable, DefaultConstructible
     /// Probability of a random equaliser: two peaking filters (200–5000 Hz) of `eqGainDb`.
     public var eqProbability: Float = 0
     public var eqGainDb: [Float] = [-8, 8]
+    /// Probability of cutting the utterance to its speech the way a long recording or a
+    /// stream is cut (`PauseSegmenter`'s threshold from the utterance's own frame energies;
+    /// the silence before the first and after the last voiced 10 ms goes), so the model also
+    /// hears speech with no silence around it — as every piece of a cut recording is.
+    public var trimProbability: Float = 0
     /// Probability of clipping at a level drawn from `clipLevel` (fraction of the utterance's peak).
     public var clipProbability: Float = 0
     public var clipLevel: [Float] = [0.3, 0.9]
@@ -125,7 +130,8 @@ public struct AugmentOptions: Codable, Equatable, Sendable, DefaultConstructible
         for (key, p) in [("tempo_probability", tempoProbability), ("pitch_probability", pitchProbability),
                          ("babble_probability", babbleProbability), ("reverb_probability", reverbProbability),
                          ("band_limit_probability", bandLimitProbability), ("telephone_probability", telephoneProbability),
-                         ("eq_probability", eqProbability), ("clip_probability", clipProbability)] {
+                         ("eq_probability", eqProbability), ("clip_probability", clipProbability),
+                         ("trim_probability", trimProbability)] {
             guard (0...1).contains(p) else { throw ConfigError.invalidValue(source: "", key: key, reason: "expected 0…1, found \(p)") }
         }
         try range("vtln_warp", vtlnWarp, 0.7...1.4, "(a factor)")

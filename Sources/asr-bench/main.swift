@@ -368,6 +368,7 @@ case "augment":
     only("eq") { $0.eqProbability = 1 }
     only("telephone") { $0.telephoneProbability = 1 }
     only("clip") { $0.clipProbability = 1 }
+    only("trim") { $0.trimProbability = 1 }
     if let r = try? Recipe.load(opts["recipe"] ?? "recipes/digits.json") { cases.append(("recipe (mean of 50 draws)", r.augment)) }
     var rows: [String: Double] = [:]
     for (name, o) in cases {

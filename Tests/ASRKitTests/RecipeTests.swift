@@ -482,6 +482,23 @@ func makeCorpus(_ args: [String]) throws -> (status: Int32, stderr: String) {
         #expect(clipped.allSatisfy { abs($0) <= 0.15 + 1e-6 })
     }
 
+    /// Trimming keeps exactly the voiced frames' span: 0.3 s of zeros, 0.5 s of tone,
+    /// 0.2 s of −80 dBFS noise → the tone alone (to the 10 ms frame), as a cut piece would be.
+    @Test func trimmingKeepsTheSpeech() throws {
+        var g = SeededGenerator(seed: 5)
+        var o = AugmentOptions()
+        o.trimProbability = 1
+        let t = tone(300)   // 1 s at 16 kHz
+        let speech = Array(t.prefix(8000))
+        let quiet = (0..<3200).map { _ in 1e-4 * (g.nextUniform() - 0.5) }
+        let x = [Float](repeating: 0, count: 4800) + speech + quiet
+        let y = try Augmenter.waveform(x, rate: 16000, options: o, rng: &g)
+        #expect(y == speech, "\(y.count) samples kept of \(x.count)")
+        // Silence only: nothing voiced, nothing cut.
+        let silent = [Float](repeating: 0, count: 1600)
+        #expect(try Augmenter.waveform(silent, rate: 16000, options: o, rng: &g) == silent)
+    }
+
     /// Nothing turned on: the waveform is unchanged and no random number is drawn.
     @Test func offMeansUntouched() throws {
         var g = SeededGenerator(seed: 4)
