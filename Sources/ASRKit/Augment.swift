@@ -91,7 +91,7 @@ public enum Augmenter {
         let threshold = PauseSegmenter().threshold(e.values)
         guard let first = e.values.firstIndex(where: { $0 >= threshold }),
               let last = e.values.lastIndex(where: { $0 >= threshold }) else { return x }
-        let frame = max(1, Int((Double(rate) * PauseSegmenter.frameSeconds).rounded()))
+        let frame = PauseSegmenter.samplesPerFrame(rate: rate)
         return Array(x[(first * frame)..<min(x.count, (last + 1) * frame)])
     }
 

@@ -113,7 +113,7 @@ public final class Transcriber: @unchecked Sendable {
         let segmenter = PauseSegmenter(maxSeconds: o.maxSeconds, minPause: o.minPause, thresholdDb: o.thresholdDb, padding: o.padding,
                                        mergeSeconds: o.mergeSeconds)
         let pieces = segmenter.segments(energies.values)
-        let frameLength = Int((Double(fileRate) * PauseSegmenter.frameSeconds).rounded())
+        let frameLength = PauseSegmenter.samplesPerFrame(rate: fileRate)
         let base = segment?.offset ?? 0
         let lock = NSLock()
         var done = 0

@@ -39,7 +39,6 @@ public struct Transcript: Codable, Equatable, Sendable {
 /// Builds the transcript of `h`: text, and the timing of every token and word.
 /// `secondsPerFrame` = frame shift × subsampling factor.
 public func makeTranscript(_ h: Hypothesis, tokens: [String], logProbs x: Matrix, secondsPerFrame: Double) -> Transcript {
-    let text = h.tokens.map { $0 < tokens.count ? tokens[$0] : "" }.joined()
     var timed: [TimedUnit] = []
     let spans = h.spans.count == h.tokens.count ? h.spans : alignTokens(h.tokens, logProbs: x)
     for s in spans {
@@ -73,8 +72,7 @@ public func makeTranscript(_ h: Hypothesis, tokens: [String], logProbs x: Matrix
         // The text is its words with one space between them: a model may emit a space at
         // either end or two in a row, which no reader wants (and CER would count).
         return Transcript(text: words.map(\.text).joined(separator: " "), score: h.score, tokens: timed, words: words)
-    } else {
-        words = timed
     }
-    return Transcript(text: text, score: h.score, tokens: timed, words: words)
+    let text = h.tokens.map { $0 < tokens.count ? tokens[$0] : "" }.joined()
+    return Transcript(text: text, score: h.score, tokens: timed, words: timed)
 }

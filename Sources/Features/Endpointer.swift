@@ -48,7 +48,7 @@ public struct Endpointer: Sendable {
         self.maxSeconds = maxSeconds
         self.thresholdDb = thresholdDb
         self.historySeconds = historySeconds
-        frameLength = max(1, Int((Double(sampleRate) * PauseSegmenter.frameSeconds).rounded()))
+        frameLength = PauseSegmenter.samplesPerFrame(rate: sampleRate)
         let frames = { (s: Double) in max(1, Int((s / PauseSegmenter.frameSeconds).rounded())) }
         history = frames(historySeconds)
         minPauseFrames = frames(minPause)

@@ -8,6 +8,8 @@ import Foundation
 /// Energies are fed block by block, so an hour needs 360,000 floats, not its audio.
 public struct PauseSegmenter: Sendable {
     public static let frameSeconds = 0.01
+    /// Samples in one 10 ms frame at `rate` Hz (at least 1).
+    public static func samplesPerFrame(rate: Int) -> Int { max(1, Int((Double(rate) * frameSeconds).rounded())) }
     public var maxSeconds: Double
     public var minPause: Double
     public var thresholdDb: Double
@@ -35,7 +37,7 @@ public struct PauseSegmenter: Sendable {
 
         public init(sampleRate: Int) {
             self.sampleRate = sampleRate
-            frameLength = max(1, Int((Double(sampleRate) * PauseSegmenter.frameSeconds).rounded()))
+            frameLength = PauseSegmenter.samplesPerFrame(rate: sampleRate)
         }
 
         public mutating func add(_ samples: [Float]) {
