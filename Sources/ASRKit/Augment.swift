@@ -7,7 +7,7 @@ import Foundation
 /// generator so an epoch is reproducible (and resumable) exactly.
 public enum Augmenter {
     /// The waveform perturbations of `o`, in the order sound meets them: the
-    /// talker (speed, tempo, pitch), other talkers (babble), the room (reverb),
+    /// talker (speed, tempo, pitch), other talkers (babble), the room (reverb, echo),
     /// level (gain) and noise, the channel (band limit, equaliser, telephone),
     /// and clipping. Random draws happen only for what `o` turns on, so a recipe
     /// without the newer perturbations draws exactly what it drew before them.
@@ -48,6 +48,13 @@ public enum Augmenter {
             let h = syntheticRoomImpulseResponse(rt60: uniform(o.reverbRt60), drrDb: uniform(o.reverbDrrDb), rate: rate, rng: &rng)
             let before = meanPower(y)
             y = Array(convolve(y, h).prefix(y.count))
+            let g = (before / max(meanPower(y), 1e-20)).squareRoot()
+            for i in 0..<y.count { y[i] *= g }
+        }
+        if happens(o.echoProbability) {
+            let delay = max(1, Int((uniform(o.echoDelayMs) / 1000 * Float(rate)).rounded()))
+            let before = meanPower(y)
+            y = feedbackEcho(y, delay: delay, feedback: uniform(o.echoFeedback))
             let g = (before / max(meanPower(y), 1e-20)).squareRoot()
             for i in 0..<y.count { y[i] *= g }
         }

@@ -99,6 +99,11 @@ public struct AugmentOptions: Codable, Equatable, Sendable, DefaultConstructible
     public var reverbProbability: Float = 0
     public var reverbRt60: [Float] = [0.15, 0.7]
     public var reverbDrrDb: [Float] = [0, 12]
+    /// Probability of a feedback echo (one hard wall: decaying copies every
+    /// `echoDelayMs` milliseconds, each `echoFeedback` times the one before), level kept.
+    public var echoProbability: Float = 0
+    public var echoDelayMs: [Float] = [10, 250]
+    public var echoFeedback: [Float] = [0.1, 0.45]
     /// Probability of a band limit: a high-pass at `highpassHz` and a low-pass at `lowpassHz` (drawn).
     public var bandLimitProbability: Float = 0
     public var highpassHz: [Float] = [60, 400]
@@ -129,6 +134,7 @@ public struct AugmentOptions: Codable, Equatable, Sendable, DefaultConstructible
         }
         for (key, p) in [("tempo_probability", tempoProbability), ("pitch_probability", pitchProbability),
                          ("babble_probability", babbleProbability), ("reverb_probability", reverbProbability),
+                         ("echo_probability", echoProbability),
                          ("band_limit_probability", bandLimitProbability), ("telephone_probability", telephoneProbability),
                          ("eq_probability", eqProbability), ("clip_probability", clipProbability),
                          ("trim_probability", trimProbability)] {
@@ -143,6 +149,8 @@ public struct AugmentOptions: Codable, Equatable, Sendable, DefaultConstructible
         }
         try range("reverb_rt60", reverbRt60, 0.05...1, "s")
         try range("reverb_drr_db", reverbDrrDb, -10...30, "dB")
+        try range("echo_delay_ms", echoDelayMs, 1...1000, "ms")
+        try range("echo_feedback", echoFeedback, 0...0.9, "(a factor)")
         try range("highpass_hz", highpassHz, 0...2000, "Hz")
         try range("lowpass_hz", lowpassHz, 1000...48000, "Hz")
         try range("eq_gain_db", eqGainDb, -20...20, "dB")

@@ -142,6 +142,18 @@ private func sparseDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n
     return (s0 + s1) + (s2 + s3)
 }
 
+/// A feedback echo (a comb filter): y[n] = x[n] + feedback·y[n − delay], the
+/// repeated, decaying copies a talker hears from one hard wall — and what
+/// espeak-ng's `echo` voice attribute adds (its echo buffer is fed its own output).
+/// Same length as `x`; `delay` in samples (≥ 1), |feedback| < 1.
+public func feedbackEcho(_ x: [Float], delay: Int, feedback: Float) -> [Float] {
+    precondition(delay >= 1 && abs(feedback) < 1, "feedbackEcho: delay ≥ 1 and |feedback| < 1")
+    var y = x
+    guard delay < y.count else { return y }
+    for n in delay..<y.count { y[n] += feedback * y[n - delay] }
+    return y
+}
+
 /// A synthetic room impulse response: the direct sound (1 at t = 0), then after
 /// a pre-delay, a diffuse tail of Gaussian noise decaying by 60 dB in `rt60`
 /// seconds (Polack's model), scaled so that direct-to-reverberant energy is

@@ -363,6 +363,7 @@ case "augment":
     only("pitch") { $0.pitchProbability = 1 }
     only("babble") { $0.babbleProbability = 1 }
     only("reverb") { $0.reverbProbability = 1 }
+    only("echo") { $0.echoProbability = 1 }
     only("noise") { $0.noiseProbability = 1 }
     only("band limit") { $0.bandLimitProbability = 1 }
     only("eq") { $0.eqProbability = 1 }

@@ -482,6 +482,26 @@ func makeCorpus(_ args: [String]) throws -> (status: Int32, stderr: String) {
         #expect(clipped.allSatisfy { abs($0) <= 0.15 + 1e-6 })
     }
 
+    /// The echo draws its delay and feedback from the recipe's ranges and keeps the
+    /// level (±0.01 dB) and length: with both ranges a single value, the result is
+    /// `feedbackEcho` at that delay, rescaled (correlation ≥ 0.99999).
+    @Test func echoIsTheDrawnCombKeptAtLevel() throws {
+        var g = SeededGenerator(seed: 3)
+        let x = (0..<16000).map { _ in 0.1 * g.nextGaussian() }
+        var o = AugmentOptions()
+        o.echoProbability = 1
+        o.echoDelayMs = [100, 100]
+        o.echoFeedback = [0.4, 0.4]
+        let wet = try Augmenter.waveform(x, rate: 16000, options: o, rng: &g)
+        #expect(wet.count == x.count && abs(10 * log10f(meanPower(wet) / meanPower(x))) < 0.01)
+        let comb = feedbackEcho(x, delay: 1600, feedback: 0.4)
+        let dot = zip(wet, comb).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+        let r = dot / (meanPower(wet) * meanPower(comb)).squareRoot() / Float(x.count)
+        #expect(r >= 0.99999, "correlation \(r)")
+        o.echoFeedback = [0.95, 0.95]
+        #expect(throws: ConfigError.self) { try o.validate() }
+    }
+
     /// Trimming keeps exactly the voiced frames' span: 0.3 s of zeros, 0.5 s of tone,
     /// 0.2 s of −80 dBFS noise → the tone alone (to the 10 ms frame), as a cut piece would be.
     @Test func trimmingKeepsTheSpeech() throws {

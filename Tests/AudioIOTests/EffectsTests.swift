@@ -86,6 +86,20 @@ private func peakFrequency(_ x: [Float], rate: Int, near: Float) -> Float {
         #expect(abs(10 * log10f(meanPower(Array(y[800..<(y.count - 800)])) / meanPower(x))) < 1)
     }
 
+    /// The feedback echo's impulse response is 1, g, g², … every `delay` samples and
+    /// zero between (to 1e-6: g^k by repeated products vs powf), same length as the input.
+    @Test func feedbackEchoImpulseResponse() {
+        var x = [Float](repeating: 0, count: 1000)
+        x[0] = 1
+        let y = feedbackEcho(x, delay: 160, feedback: 0.4)
+        #expect(y.count == x.count)
+        for n in 0..<y.count {
+            let expected: Float = n % 160 == 0 ? powf(0.4, Float(n / 160)) : 0
+            #expect(abs(y[n] - expected) <= 1e-6, "y[\(n)] = \(y[n]), expected \(expected)")
+        }
+        #expect(feedbackEcho([1, 2], delay: 5, feedback: 0.3) == [1, 2])
+    }
+
     /// The synthetic room response decays as asked: T20 measured by Schroeder
     /// integration within 10% of the requested RT60, and the direct-to-reverberant
     /// energy ratio as requested (±0.01 dB).
