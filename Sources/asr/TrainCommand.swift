@@ -11,6 +11,7 @@ struct TrainCommand: ParsableCommand {
 
     @Argument(help: "Recipe file (JSON).") var recipe: String
     @Flag(help: "Continue from the last checkpoint of this experiment.") var resume = false
+    @Flag(help: "Start again over a trained experiment: the old folder is moved aside to NAME.replaced-TIME (never deleted).") var force = false
     @Option(help: "Override train.epochs.") var epochs: Int?
     @Option(help: "Override train.threads (0 = all cores).") var threads: Int?
     @Option(name: .customLong("set"), parsing: .singleValue,
@@ -20,6 +21,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1") }
         if let threads, threads < 0 { throw ValidationError("--threads must be ≥ 0") }
+        if resume && force { throw ValidationError("--resume continues an experiment and --force starts it again: give one") }
     }
 
     func run() throws {
@@ -42,7 +44,7 @@ struct TrainCommand: ParsableCommand {
             trainer.progress = { status in FileHandle.standardError.write(Data("\r\u{1B}[K\(status)".utf8)) }
         }
         do {
-            try trainer.run(resume: resume, epochsOverride: epochs)
+            try trainer.run(resume: resume, force: force, epochsOverride: epochs)
         } catch {
             guard collective.size > 1 else { throw error }
             // One rank's error ends the job (the others would wait for it forever).

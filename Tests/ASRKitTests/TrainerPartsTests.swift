@@ -339,3 +339,67 @@ private struct Tiny {
         #expect(computed == 4 + 2 * 2 + 12)
     }
 }
+
+/// The experiment folder's guard (Training/ExperimentFolder.swift).
+@Suite struct ExperimentFolderTests {
+    /// One holder at a time (flock: a second open in this very process is refused,
+    /// naming the owner); released, it can be taken again; a lock file nobody holds
+    /// (its process died) is taken over and its old owner reported.
+    @Test func oneRunAtATimeAndStaleLocksTakenOver() throws {
+        let dir = TestPaths.temporaryDirectory("lock")
+        let folder = ExperimentFolder(directory: dir.appendingPathComponent("exp/run").path)
+        #expect(folder.lockPath == dir.appendingPathComponent("exp/.run.lock").path)
+        try FileManager.default.createDirectory(atPath: dir.appendingPathComponent("exp").path, withIntermediateDirectories: true)
+        var first: ExperimentLock? = try ExperimentLock(path: folder.lockPath)
+        #expect(first?.staleOwner == nil)
+        do {
+            _ = try ExperimentLock(path: folder.lockPath)
+            Issue.record("a second lock was granted")
+        } catch let e as TrainError {
+            guard case .experimentBusy(let lock, let owner) = e else { Issue.record("\(e)"); return }
+            #expect(lock == folder.lockPath && owner.hasPrefix("pid \(getpid()) on "), "\(owner)")
+        }
+        first = nil
+        #expect(!FileManager.default.fileExists(atPath: folder.lockPath), "released: the file goes")
+        try "pid 4194303 on elsewhere since 2026-01-01T00:00:00Z\n".write(toFile: folder.lockPath, atomically: true, encoding: .utf8)
+        let second = try ExperimentLock(path: folder.lockPath)
+        #expect(second.staleOwner == "pid 4194303 on elsewhere since 2026-01-01T00:00:00Z")
+        let content = try String(contentsOfFile: folder.lockPath, encoding: .utf8)
+        #expect(content.hasPrefix("pid \(getpid()) on ") && !content.contains("elsewhere"), "\(content)")
+    }
+
+    /// A trained folder is recognised (by its checkpoint pointer or model), moved
+    /// aside whole (never deleted), and only temporary files of dead processes go.
+    @Test func trainedFoldersMoveAsideAndDeadWritersTemporaryFilesGo() throws {
+        let dir = TestPaths.temporaryDirectory("folder")
+        let exp = dir.appendingPathComponent("exp/run")
+        let folder = ExperimentFolder(directory: exp.path)
+        #expect(folder.trainedEpoch() == nil)
+        try FileManager.default.createDirectory(at: exp.appendingPathComponent("checkpoints/epoch-3"), withIntermediateDirectories: true)
+        #expect(folder.trainedEpoch() == nil, "an empty checkpoint folder is not a trained model")
+        try "epoch-3\n".write(to: exp.appendingPathComponent("checkpoints/last"), atomically: true, encoding: .utf8)
+        #expect(folder.trainedEpoch() == 3)
+        // A process that has ended (and been reaped) cannot be writing.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let dead = ended.processIdentifier, alive = getpid()
+        let names = [exp.appendingPathComponent(".model.json.\(dead).12345.tmp"),
+                     exp.appendingPathComponent("checkpoints/epoch-3/.state.json.\(dead).9.tmp"),
+                     dir.appendingPathComponent("exp/latest.\(dead).tmp"),
+                     exp.appendingPathComponent(".model.json.\(alive).7.tmp"),
+                     exp.appendingPathComponent("notes.tmp")]
+        for n in names { try Data("x".utf8).write(to: n) }
+        let removed = Set(folder.removeStaleTemporaryFiles())
+        #expect(removed == Set(names.prefix(3).map(\.path)), "\(removed)")
+        #expect(names.suffix(2).allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
+        let when = Date(timeIntervalSince1970: 1_800_000_000)   // 2027-01-15 08:00:00 UTC
+        let aside = try folder.moveAside(now: when)
+        #expect(aside == exp.path + ".replaced-20270115-080000")
+        #expect(FileManager.default.fileExists(atPath: exp.path + ".replaced-20270115-080000/checkpoints/last"))
+        #expect(!FileManager.default.fileExists(atPath: exp.path) && folder.trainedEpoch() == nil)
+        try FileManager.default.createDirectory(at: exp, withIntermediateDirectories: true)
+        #expect(try folder.moveAside(now: when) == exp.path + ".replaced-20270115-080000-2", "a second move keeps the first")
+    }
+}

@@ -338,6 +338,7 @@ import _TestSupport
         let c = try CLI.run(["train", rc, "--resume"])
         #expect(c.status == 0, "\(c.stderr)")
         #expect(c.stdout.contains("resuming"))
+        #expect(c.stdout.contains("exp/.killed.lock: left by a run that is no longer running (pid \(p.processIdentifier) "), "\(c.stdout)")
         let wa = try Data(contentsOf: dir.appendingPathComponent("exp/straight/checkpoints/epoch-4/model.safetensors"))
         let wb = try Data(contentsOf: dir.appendingPathComponent("exp/killed/checkpoints/epoch-4/model.safetensors"))
         #expect(wa == wb)
@@ -352,6 +353,47 @@ import _TestSupport
         let trainChanged = recipe(dir, name: "killed", epochs: 5)
         let e = try CLI.run(["train", trainChanged, "--resume"])
         #expect(e.status != 0 && e.stderr.contains("the recipe changed since"), "\(e.stderr)")
+    }
+
+    /// An experiment folder is never lost or shared: training again over a trained
+    /// one is refused without --resume or --force; --force moves it aside; a run
+    /// holding the lock (here flock(1)) keeps others out; a copied experiment resumes
+    /// under its new name; temporary files a killed run left are removed.
+    @Test func experimentFolderIsGuarded() throws {
+        let dir = TestPaths.temporaryDirectory("e2e-guard")
+        let first = recipe(dir, name: "guard", epochs: 1)
+        let a = try CLI.run(["train", first])
+        #expect(a.status == 0, "\(a.stderr)")
+        let exp = dir.appendingPathComponent("exp/guard").path
+        let model = try Data(contentsOf: URL(fileURLWithPath: exp + "/model.safetensors"))
+        let again = try CLI.run(["train", first])
+        #expect(again.status != 0 && again.stderr.contains("\(exp) already holds a model trained for 1 epoch: --resume"), "\(again.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: exp + "/model.safetensors")) == model, "untouched")
+        let both = try CLI.run(["train", first, "--resume", "--force"])
+        #expect(both.status != 0 && both.stderr.contains("give one"), "\(both.stderr)")
+        let forced = try CLI.run(["train", first, "--force"])
+        #expect(forced.status == 0 && forced.stdout.contains("moved the earlier experiment aside"), "\(forced.stderr)")
+        // Held by another process (flock(1) here): refused.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        p.arguments = [dir.appendingPathComponent("exp/.guard.lock").path, "sleep", "30"]
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        var busy = try CLI.run(["train", first, "--resume"])
+        for _ in 0..<50 where !busy.stderr.contains("being trained by") { usleep(100_000); busy = try CLI.run(["train", first, "--resume"]) }
+        #expect(busy.status != 0 && busy.stderr.contains("exp/.guard.lock: the experiment is being trained by"), "\(busy.stderr)")
+        p.terminate()
+        p.waitUntilExit()
+        let aside = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("exp").path).filter { $0.hasPrefix("guard.replaced-") }
+        #expect(aside.count == 1)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("exp/\(aside[0])/model.safetensors")) == model, "the first model, moved aside whole")
+        // A copy resumes under its own name; a dead writer's temporary file goes.
+        try FileManager.default.copyItem(atPath: exp, toPath: dir.appendingPathComponent("exp/copy").path)
+        let stale = dir.appendingPathComponent("exp/copy/.model.json.4194301.77.tmp")
+        try Data("half".utf8).write(to: stale)
+        let copy = try CLI.run(["train", recipe(dir, name: "copy", epochs: 1), "--resume", "--epochs", "2"])
+        #expect(copy.status == 0 && copy.stdout.contains("resuming") && copy.stdout.contains("epoch 2/2"), "\(copy.stdout)\(copy.stderr)")
+        #expect(copy.stdout.contains("removed 1 temporary file left by an interrupted run") && !FileManager.default.fileExists(atPath: stale.path))
     }
 
     /// Data parallelism over Open MPI: 2 ranks, each with its part of every batch

@@ -25,6 +25,10 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
     case audioChanged(origin: String, expected: Int, found: Int)
     /// A rank of a data-parallel job resumed from another checkpoint than rank 0.
     case ranksDisagree(rank: Int, reason: String)
+    /// Another run holds the experiment's lock (`owner`: its pid, host and start).
+    case experimentBusy(lock: String, owner: String)
+    /// `asr train` without `--resume` or `--force` on a folder that holds a (partly) trained model.
+    case experimentExists(directory: String, epoch: Int)
 
     public var description: String {
         switch self {
@@ -39,6 +43,11 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
         case .unreadable(let o, let r): return "\(o): cannot read the audio any more (it could when training started): \(r)"
         case .audioChanged(let o, let e, let f):
             return "\(o): the audio file changed during training: \(f) samples where it had \(e)"
+        case .experimentBusy(let lock, let owner):
+            return "\(lock): the experiment is being trained by \(owner); wait for that run to end or stop it"
+        case .experimentExists(let dir, let epoch):
+            return "\(dir) already holds a model trained " + (epoch > 0 ? "for \(epoch) epoch\(epoch == 1 ? "" : "s")" : "before")
+                + ": --resume to continue it, --force to move it aside and start again, or train under another name (--set name=…)"
         case .ranksDisagree(let r, let why):
             return "rank \(r): \(why) (every rank must see the experiment folder to resume: a shared file system, or a copy on each host)"
         }
@@ -217,12 +226,14 @@ public final class Trainer {
         return f
     }
 
-    /// FNV-1a of the resolved recipe without its `decode` section and the data
-    /// pipeline's memory settings: what training results depend on. Those may
-    /// change between a run and its resume.
+    /// FNV-1a of the resolved recipe without its `decode` section, its name and
+    /// output folder and the data pipeline's memory settings: what training
+    /// results depend on. Those may change between a run and its resume.
     static func trainingHash(_ recipe: Recipe) throws -> String {
         var object = try JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as! [String: Any]  // a struct encodes to an object
         object["decode"] = nil
+        object["name"] = nil     // where the experiment lives, not what it trains:
+        object["output"] = nil   // a copied or renamed experiment resumes
         if var data = object["data"] as? [String: Any] {   // memory and overlap, not results
             data["cache_mb"] = nil
             data["prefetch_batches"] = nil
@@ -247,10 +258,15 @@ public final class Trainer {
 
     /// Runs training (or resumes it). Returns the model folder.
     @discardableResult
-    public func run(resume: Bool, epochsOverride: Int? = nil) throws -> String {
+    public func run(resume: Bool, force: Bool = false, epochsOverride: Int? = nil) throws -> String {
         let store = CheckpointStore(directory: checkpointDir)
         let leader = collective.isLeader
-        if leader { try store.create() }
+        var lock: ExperimentLock?
+        if leader {
+            lock = try prepareFolder(resume: resume, force: force)
+            try store.create()
+        }
+        defer { withExtendedLifetime(lock) {} }
         let recipeHash = try Self.trainingHash(recipe)
         let data = try loadData()
         // The manifest's text and parsed lines are gone: give their pages back
@@ -319,7 +335,9 @@ public final class Trainer {
             state.epoch = epoch + 1
             state.dropoutRandomState = model.dropoutState.state
             guard leader else { continue }
-            try store.save(model: model, optimizer: optimizer, state: state)
+            // The best model first, then the checkpoint that moves `last`: a run killed
+            // between the two redoes this epoch on resume (and saves the same model again)
+            // instead of trusting a `last` whose best model was never written.
             if isBest || validator.isEmpty {
                 let info = ModelInfo(name: recipe.name, features: recipe.features, cmvn: cmvn, model: recipe.model, inputSize: pipeline.dimension,
                                      tokens: tokens.tokens, normalize: recipe.tokens.normalize, decode: recipe.decode, frameSeconds: frameSeconds,
@@ -327,6 +345,7 @@ public final class Trainer {
                                      parameters: model.parameterCount, field: recipe.tokens.field)
                 try ModelBundle.save(model: model, info: info, to: expDir)
             }
+            try store.save(model: model, optimizer: optimizer, state: state)
             try trainingLog.write(state.history)
             try pointLatest()
             progress?("")
@@ -340,6 +359,23 @@ public final class Trainer {
         }
         log("model: \(expDir) (best epoch \(state.bestEpoch)); exp/latest → \(recipe.name)")
         return expDir
+    }
+
+    /// Takes the experiment's lock; refuses a trained folder unless resuming, or
+    /// moves it aside with `force`; removes what killed runs left behind.
+    func prepareFolder(resume: Bool, force: Bool) throws -> ExperimentLock {
+        let folder = ExperimentFolder(directory: expDir)
+        let parent = (expDir as NSString).deletingLastPathComponent
+        if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        let lock = try ExperimentLock(path: folder.lockPath)
+        if let owner = lock.staleOwner { log("warning: \(lock.path): left by a run that is no longer running (\(owner)); taken over") }
+        if !resume, let epoch = folder.trainedEpoch() {
+            guard force else { throw TrainError.experimentExists(directory: expDir, epoch: epoch) }
+            if let aside = try folder.moveAside() { log("moved the earlier experiment aside: \(aside)") }
+        }
+        let removed = folder.removeStaleTemporaryFiles()
+        if !removed.isEmpty { log("removed \(removed.count) temporary file\(removed.count == 1 ? "" : "s") left by an interrupted run") }
+        return lock
     }
 
     /// The training and validation sets, read and encoded.
