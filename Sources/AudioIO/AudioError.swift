@@ -18,6 +18,10 @@ public enum AudioError: Error, Equatable, CustomStringConvertible {
     case resampleFailed(path: String, reason: String)
     /// The file could not be written.
     case cannotWrite(path: String, reason: String)
+    /// A sample that is NaN or ±infinity (a float file), at `second` of the file.
+    case nonFiniteSample(path: String, second: Double)
+    /// The path is a folder, not a file.
+    case isDirectory(path: String)
     /// A segment (offset, duration in seconds) that is not inside the file.
     case segmentOutOfRange(path: String, offset: Double, duration: Double, fileDuration: Double)
 
@@ -33,6 +37,9 @@ public enum AudioError: Error, Equatable, CustomStringConvertible {
             return "\(p): \(c) channels is out of range (expected 1 to \(AudioLimits.maxChannels))"
         case .resampleFailed(let p, let r): return "\(p): resampling failed: \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write audio: \(r)"
+        case .nonFiniteSample(let p, let t):
+            return "\(p): sample at \(String(format: "%.3f", t)) s is NaN or infinite (expected finite samples; the file is damaged or was written from a failed computation)"
+        case .isDirectory(let p): return "\(p): is a folder, expected an audio file"
         case .segmentOutOfRange(let p, let o, let d, let f):
             return "\(p): segment at offset \(o) s lasting \(d) s is not inside the file (\(f) s; expected offset ≥ 0, duration > 0, offset + duration ≤ its length)"
         }
@@ -45,4 +52,24 @@ public enum AudioLimits {
     public static let maxSampleRate = 768_000
     /// Most channels accepted.
     public static let maxChannels = 1024
+}
+
+/// The index of the first NaN or ±inf in `x`, or nil: x·0 is 0 for every finite x
+/// and NaN otherwise, summed in eight lanes over blocks of 64.
+func firstNonFinite(_ x: UnsafeBufferPointer<Float>) -> Int? {
+    var start = 0
+    while start < x.count {
+        let end = min(start + 64, x.count)
+        var acc = SIMD8<Float>()
+        var i = start
+        while i + 8 <= end {
+            acc += SIMD8(x[i], x[i + 1], x[i + 2], x[i + 3], x[i + 4], x[i + 5], x[i + 6], x[i + 7]) * 0
+            i += 8
+        }
+        var tail: Float = 0
+        while i < end { tail += x[i] * 0; i += 1 }
+        if !(acc.sum() + tail).isFinite { return (start..<end).first { !x[$0].isFinite } }
+        start = end
+    }
+    return nil
 }

@@ -101,6 +101,10 @@ public enum AudioFile {
                 Int(sf_readf_float(handle, $0.baseAddress, sf_count_t(want)))
             }
             if got <= 0 { break }
+            if let bad = interleaved.withUnsafeBufferPointer({ firstNonFinite(UnsafeBufferPointer(rebasing: $0[0..<(got * channels)])) }) {
+                let frame = (segment.map { $0.frames(rate: info.sampleRate).start } ?? 0) + mono.count + bad / channels
+                throw AudioError.nonFiniteSample(path: path, second: Double(frame) / Double(info.sampleRate))
+            }
             remaining -= got
             if channels == 1 {
                 mono.append(contentsOf: interleaved[0..<got])
@@ -190,9 +194,8 @@ public enum AudioFile {
 
     static func open(_ path: String) throws -> (OpaquePointer, AudioInfo) {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-            throw AudioError.fileNotFound(path: path)
-        }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw AudioError.fileNotFound(path: path) }
+        guard !isDir.boolValue else { throw AudioError.isDirectory(path: path) }
         if let attrs = try? FileManager.default.attributesOfItem(atPath: path),
            let size = attrs[.size] as? NSNumber, size.intValue == 0 {
             throw AudioError.emptyFile(path: path)

@@ -9,6 +9,9 @@ public final class AudioReader {
     private var handle: OpaquePointer?
     private var remaining: Int
     private var interleaved: [Float] = []
+    /// Frames handed out so far (from the segment's start), for error positions.
+    private var position = 0
+    private var start = 0
 
     /// Opens `path`, positioned at `segment`'s start when given (and ending at
     /// its end), else at the start.
@@ -31,6 +34,7 @@ public final class AudioReader {
                 throw AudioError.unreadable(path: path, reason: "cannot seek to \(segment.offset) s")
             }
             remaining = count
+            self.start = start
         }
         sf_command(h, Int32(SFC_SET_NORM_FLOAT), nil, Int32(SF_TRUE))
     }
@@ -46,6 +50,10 @@ public final class AudioReader {
         let got = interleaved.withUnsafeMutableBufferPointer { Int(sf_readf_float(handle, $0.baseAddress, sf_count_t(want))) }
         guard got >= 0 else { throw AudioError.unreadable(path: path, reason: String(cString: sf_strerror(handle))) }
         remaining = got == 0 ? 0 : remaining - got
+        if let bad = interleaved.withUnsafeBufferPointer({ firstNonFinite(UnsafeBufferPointer(rebasing: $0[0..<(got * channels)])) }) {
+            throw AudioError.nonFiniteSample(path: path, second: Double(start + position + bad / channels) / Double(info.sampleRate))
+        }
+        position += got
         if channels == 1 { return Array(interleaved[0..<got]) }
         let scale = 1 / Float(channels)
         return (0..<got).map { f in

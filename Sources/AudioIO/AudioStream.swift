@@ -17,6 +17,8 @@ public final class PCMStream {
     private var pending: [UInt8] = []
     private var remaining = Int.max   // data bytes left in a WAV; unknown = max
     private var ended = false
+    /// Samples handed out so far, for error positions.
+    private var delivered = 0
 
     /// Reads from `source(n)`: up to n bytes, empty at the end (a file handle, a socket).
     public init(name: String, rawSampleRate: Int, rawChannels: Int = 1, source: @escaping (Int) throws -> [UInt8]) throws {
@@ -73,6 +75,10 @@ public final class PCMStream {
                 out[f] = s * scale
             }
         }
+        if encoding == .float32, let bad = out.withUnsafeBufferPointer(firstNonFinite) {
+            throw AudioError.nonFiniteSample(path: name, second: Double(delivered + bad) / Double(sampleRate))
+        }
+        delivered += count
         pending.removeFirst(usable)
         if remaining != .max { remaining -= usable }
         return out

@@ -190,7 +190,47 @@ func rms(_ x: ArraySlice<Float>) -> Float {
     }
 
     @Test func directoryIsNotAFile() {
-        #expect(throws: AudioError.fileNotFound(path: dir.path)) { try AudioFile.read(dir.path) }
+        #expect(throws: AudioError.isDirectory(path: dir.path)) { try AudioFile.read(dir.path) }
+        #expect(AudioError.isDirectory(path: dir.path).description == "\(dir.path): is a folder, expected an audio file")
+    }
+
+    /// A 32-bit float WAV (format 3), written byte by byte: `channels` interleaved.
+    func floatWAV(_ samples: [Float], channels: Int = 1, rate: Int = 16000) -> [UInt8] {
+        func u32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        func u16(_ v: Int) -> [UInt8] { (0..<2).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        let data = samples.flatMap { v in u32(Int(v.bitPattern)) }
+        return Array("RIFF".utf8) + u32(36 + data.count) + Array("WAVEfmt ".utf8) + u32(16) + u16(3) + u16(channels)
+            + u32(rate) + u32(rate * 4 * channels) + u16(4 * channels) + u16(32) + Array("data".utf8) + u32(data.count) + data
+    }
+
+    /// A NaN or ±inf sample is an error naming the file and the time, whether the file
+    /// is read whole, in blocks, or as a stream (once it gave empty text, exit 0).
+    @Test(arguments: [Float.nan, .infinity, -.infinity])
+    func nonFiniteSamplesAreNamed(bad: Float) throws {
+        var x = (0..<16000).map { Float($0 % 50) / 100 - 0.25 }
+        x[8000] = bad
+        let p = file("bad-\(bad).wav", floatWAV(x))
+        #expect(throws: AudioError.nonFiniteSample(path: p, second: 0.5)) { try AudioFile.read(p) }
+        #expect(throws: AudioError.nonFiniteSample(path: p, second: 0.5)) { try AudioFile.read(p, sampleRate: 8000) }
+        #expect(throws: AudioError.nonFiniteSample(path: p, second: 0.5)) {
+            let r = try AudioReader(path: p)
+            while try !r.read(frames: 1000).isEmpty {}
+        }
+        // From a segment's start, the time is still the file's.
+        #expect(throws: AudioError.nonFiniteSample(path: p, second: 0.5)) { try AudioFile.read(p, segment: AudioSegment(offset: 0.25, duration: 0.5)) }
+        #expect(try AudioFile.read(p, segment: AudioSegment(offset: 0.6, duration: 0.2)).samples.count == 3200, "a clean stretch reads")
+        // Stereo, bad in the right channel only.
+        var stereo = [Float](repeating: 0.1, count: 2 * 16000)
+        stereo[2 * 4000 + 1] = bad
+        let q = file("bad-stereo-\(bad).wav", floatWAV(stereo, channels: 2))
+        #expect(throws: AudioError.nonFiniteSample(path: q, second: 0.25)) { try AudioFile.read(q) }
+        var bytes = floatWAV(x)
+        let s = try PCMStream(name: "<stdin>", rawSampleRate: 16000) { n in
+            let k = min(n, bytes.count)
+            defer { bytes.removeFirst(k) }
+            return Array(bytes.prefix(k))
+        }
+        #expect(throws: AudioError.nonFiniteSample(path: "<stdin>", second: 0.5)) { while try !s.read(frames: 700).isEmpty {} }
     }
 
     @Test func emptyFile() {

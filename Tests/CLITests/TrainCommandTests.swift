@@ -396,6 +396,25 @@ import _TestSupport
         #expect(copy.stdout.contains("removed 1 temporary file left by an interrupted run") && !FileManager.default.fileExists(atPath: stale.path))
     }
 
+    /// A learning rate of 1e9 diverges: training stops with an error naming the
+    /// step or epoch (it once trained 10 epochs and saved 97% NaN weights with exit 0,
+    /// its bad-batch count starting again every epoch), and no saved weight is NaN/inf.
+    @Test func divergenceStopsBeforeAnythingNonFiniteIsSaved() throws {
+        let dir = TestPaths.temporaryDirectory("e2e-diverge")
+        let r = try CLI.run(["train", recipe(dir, name: "wild", epochs: 4), "--set", "train.optimizer.learning_rate=1e9"])
+        #expect(r.status != 0 && r.stderr.contains("training diverged"), "\(r.stdout)\(r.stderr)")
+        let exp = dir.appendingPathComponent("exp/wild")
+        let files = FileManager.default.enumerator(atPath: exp.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".safetensors") } ?? []
+        for f in files {
+            let d = try Data(contentsOf: exp.appendingPathComponent(f))
+            let n = d.prefix(8).withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self)) }
+            let body = d.dropFirst(8 + n)
+            var w = [Float](repeating: 0, count: body.count / 4)
+            _ = w.withUnsafeMutableBytes { body.copyBytes(to: $0) }
+            #expect(w.allSatisfy { $0.isFinite }, "\(f): \(w.filter { !$0.isFinite }.count) non-finite weights")
+        }
+    }
+
     /// Data parallelism over Open MPI: 2 ranks, each with its part of every batch
     /// of 5 (2 and 3 utterances: unequal parts weigh by their size), train to the
     /// weights of one process with the whole batch (24 steps; the summation order

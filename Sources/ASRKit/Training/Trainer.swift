@@ -25,6 +25,10 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
     case audioChanged(origin: String, expected: Int, found: Int)
     /// A rank of a data-parallel job resumed from another checkpoint than rank 0.
     case ranksDisagree(rank: Int, reason: String)
+    /// An update made weights NaN/inf (`batch`: its utterances), or validation found a
+    /// non-finite loss: training stops before anything non-finite is saved.
+    case nonFiniteWeights(step: Int, batch: String, learningRate: Float)
+    case nonFiniteValidation(epoch: Int, loss: Double)
     /// Another run holds the experiment's lock (`owner`: its pid, host and start).
     case experimentBusy(lock: String, owner: String)
     /// `asr train` without `--resume` or `--force` on a folder that holds a (partly) trained model.
@@ -43,6 +47,12 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
         case .unreadable(let o, let r): return "\(o): cannot read the audio any more (it could when training started): \(r)"
         case .audioChanged(let o, let e, let f):
             return "\(o): the audio file changed during training: \(f) samples where it had \(e)"
+        case .nonFiniteWeights(let step, let batch, let lr):
+            return "training diverged: the update of step \(step) (batch with \(batch)) at learning rate \(lr) made weights NaN/inf; "
+                + "nothing of that step was saved; lower train.optimizer.learning_rate (or set train.optimizer.clip_norm) and --resume"
+        case .nonFiniteValidation(let epoch, let loss):
+            return "training diverged: validation loss \(loss) after epoch \(epoch); that epoch was not saved; "
+                + "lower train.optimizer.learning_rate and --resume"
         case .experimentBusy(let lock, let owner):
             return "\(lock): the experiment is being trained by \(owner); wait for that run to end or stop it"
         case .experimentExists(let dir, let epoch):
@@ -322,6 +332,7 @@ public final class Trainer {
             let start = Date()
             let totals = try trainEpoch(epoch, epochData, state: &state)
             let v = validator.isEmpty ? nil : try validator.run(model, collective: collective)
+            if let loss = v?.loss, !loss.isFinite { throw TrainError.nonFiniteValidation(epoch: epoch + 1, loss: loss) }
             let seconds = Date().timeIntervalSince(start)
             // Model selection: WER for spaced scripts, CER where tokens have no space (Mandarin).
             let devError = tokens.space == nil ? v?.cer : v?.wer
@@ -501,7 +512,7 @@ public final class Trainer {
         let train = d.examples
         let progressLine = EpochProgress(epoch: epoch + 1, epochs: d.epochs, total: train.count, start: Date())
         var totals = EpochTotals()
-        var badInARow = 0, done = 0
+        var done = 0
         let global = d.sampler.globalBatches(lengths: d.lengths, epoch: epoch)
         let batches = d.sampler.shard.count == 1 ? global : global.map(d.sampler.part(of:))   // this rank's part of each
         // The next batches are read and their features computed while this one trains.
@@ -551,6 +562,9 @@ public final class Trainer {
             case .updated(let loss):
                 badInARow = 0
                 state.step += 1
+                guard d.step.weightsAreFinite() else {
+                    throw TrainError.nonFiniteWeights(step: state.step, batch: members.map { exs[$0].id }.joined(separator: ", "), learningRate: lr)
+                }
                 totals.learningRate = lr
                 let n = collective.size > 1 ? lastGlobalCount : members.count
                 totals.lossSum += Double(loss) * Double(n)
@@ -562,6 +576,9 @@ public final class Trainer {
         return totals
     }
 
+    /// Batches in a row with a non-finite loss or gradient, across epochs (an epoch
+    /// shorter than train.max_bad_batches must not start the count again).
+    private var badInARow = 0
     /// Utterances in the last data-parallel step, over all ranks.
     private var lastGlobalCount = 0
     /// Whether the last skipped data-parallel step was skipped for another rank's part.
