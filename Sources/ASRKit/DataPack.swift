@@ -99,7 +99,7 @@ public enum DataPack {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw FileError.cannotRead(path: path, reason: "not readable UTF-8 text")
         }
-        let objects = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let objects = TextLines.split(text)
             .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
             .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         guard objects.count == utterances.count else {

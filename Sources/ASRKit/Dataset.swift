@@ -79,7 +79,7 @@ public enum DataSet {
         let base = (path as NSString).deletingLastPathComponent
         var out: [Utterance] = []
         var seen = Set<String>()
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, line) in TextLines.split(text).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             var u = try parseManifestLine(trimmed, line: i + 1, path: path, base: base, normalize: normalize, field: field, requireText: requireText)
@@ -139,7 +139,7 @@ public enum DataSet {
                 throw FileError.cannotRead(path: p, reason: "not readable UTF-8 text")
             }
             var rows: [(String, String, Int)] = []
-            for (i, line) in s.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for (i, line) in TextLines.split(s).enumerated() {
                 let l = line.trimmingCharacters(in: .whitespaces)
                 if l.isEmpty { continue }
                 let parts = l.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)

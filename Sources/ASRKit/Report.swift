@@ -40,7 +40,7 @@ public struct ExperimentReport {
         }
         let dec = ModelBundle.decoder()
         var out: [EpochLog] = []
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        for (i, line) in TextLines.split(text).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             do { out.append(try dec.decode(EpochLog.self, from: Data(line.utf8))) } catch {
                 throw FileError.malformedLine(path: path, line: i + 1, reason: "expected one JSON epoch record (epoch, train_loss, …): \(error)")
             }

@@ -58,12 +58,12 @@ public struct TokenTable: Equatable, Sendable {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw FileError.cannotRead(path: path, reason: "not readable UTF-8 text")
         }
-        var lines = text.components(separatedBy: "\n")
+        var lines = TextLines.split(text)
         if lines.last == "" { lines.removeLast() }
         var tokens: [String] = []
         var seen: [String: Int] = [:]
         for (i, raw) in lines.enumerated() {
-            var line = raw.hasSuffix("\r") ? String(raw.dropLast()) : raw
+            var line = String(raw)
             // Also accept "token id" pairs (Kaldi/icefall tokens.txt); the id must match the line.
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             if parts.count == 2, let id = Int(parts[1]), !parts[0].isEmpty {

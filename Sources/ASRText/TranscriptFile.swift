@@ -35,20 +35,65 @@ public enum TranscriptFile {
     }
 
     /// For two plain files: Kaldi `text` if the first tokens of every line are
-    /// unique in each file and the two files share at least half of them.
+    /// unique in each file, look like ids (a digit, `_` or `-`), and the two files
+    /// share at least half of them.
     public static func looksLikeKaldiPair(_ a: [Substring], _ b: [Substring]) -> Bool {
         func ids(_ ls: [Substring]) -> [String] { ls.compactMap { $0.split(separator: " ", maxSplits: 1).first.map(String.init) } }
         let ia = ids(a), ib = ids(b)
         guard !ia.isEmpty, Set(ia).count == ia.count, Set(ib).count == ib.count else { return false }
         let shared = Set(ia).intersection(ib).count
-        return shared * 2 >= max(ia.count, ib.count) && ia.allSatisfy { $0.contains(where: { $0.isNumber || $0 == "_" || $0 == "-" }) }
+        func idLike(_ w: String) -> Bool { w.contains { $0.isNumber || $0 == "_" || $0 == "-" } }
+        return shared * 2 >= max(ia.count, ib.count) && ia.allSatisfy(idLike) && ib.allSatisfy(idLike)
+    }
+
+    /// The formats of a reference and a hypothesis file when none is given. Each
+    /// file's own: `{` → jsonl, a tab → tsv. Two plain files are Kaldi `text` when
+    /// `looksLikeKaldiPair`, plain lines when their first words are not ids; when
+    /// they half look like Kaldi text (most lines of both begin with an id-like word —
+    /// with a digit, `_` or `-` — that also begins a line of the other file) but not wholly — a repeated id, a line without one —
+    /// it is an error naming the line, never a silent fall-back to matching by line
+    /// number. A plain file beside an id-keyed one (tsv, jsonl) is read as Kaldi text.
+    public static func detectPair(reference a: [Substring], referencePath: String,
+                                  hypothesis b: [Substring], hypothesisPath: String) throws -> (TranscriptFormat, TranscriptFormat) {
+        let fa = detect(a), fb = detect(b)
+        switch (fa, fb) {
+        case (.lines, .lines):
+            if looksLikeKaldiPair(a, b) { return (.kaldi, .kaldi) }
+            func firsts(_ ls: [Substring]) -> [(line: Int, id: Substring)] {
+                ls.enumerated().compactMap { i, l in l.split(separator: " ", maxSplits: 1).first.map { (i + 1, $0) } }
+            }
+            let ia = firsts(a), ib = firsts(b)
+            let sa = Set(ia.map(\.id)), sb = Set(ib.map(\.id))
+            func idLike(_ w: Substring) -> Bool { w.contains { $0.isNumber || $0 == "_" || $0 == "-" } }
+            let sharedA = ia.filter { idLike($0.id) && sb.contains($0.id) }.count
+            let sharedB = ib.filter { idLike($0.id) && sa.contains($0.id) }.count
+            guard !ia.isEmpty, !ib.isEmpty, sharedA * 2 > ia.count, sharedB * 2 > ib.count else { return (.lines, .lines) }
+            for (lines, other, path) in [(ia, sb, referencePath), (ib, sa, hypothesisPath)] {
+                var seen: [Substring: Int] = [:]
+                for (n, id) in lines {
+                    if let prev = seen[id] {
+                        throw FileError.malformed(path: path, reason: "line \(n): id '\(id)' already on line \(prev) (the files look like Kaldi text, id first; "
+                                                  + "fix the file, or --format lines to match by line number)")
+                    }
+                    seen[id] = n
+                }
+                if let stray = lines.first(where: { !idLike($0.id) && !other.contains($0.id) }) {
+                    throw FileError.malformed(path: path, reason: "line \(stray.line): begins with '\(stray.id)', not an id like the other lines "
+                                              + "(the files look like Kaldi text, id first); fix the line, or --format kaldi or --format lines")
+                }
+            }
+            return (.kaldi, .kaldi)
+        case (.lines, _): return (.kaldi, fb)
+        case (_, .lines): return (fa, .kaldi)
+        default: return (fa, fb)
+        }
     }
 
     public static func readLines(_ path: String) throws -> [Substring] {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
         guard let data = FileManager.default.contents(atPath: path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
         guard let text = String(data: data, encoding: .utf8) else { throw FileError.malformed(path: path, reason: "not UTF-8 text") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        var lines = TextLines.split(text)
         if lines.last == "" { lines.removeLast() }
         return lines
     }

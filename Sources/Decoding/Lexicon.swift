@@ -85,7 +85,7 @@ public struct Lexicon: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else { throw FileError.notFound(path: path) }
         guard let text = String(data: data, encoding: .utf8) else { throw FileError.cannotRead(path: path, reason: "not UTF-8 text") }
         var words: [[Int]] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, line) in TextLines.split(text).enumerated() {
             guard let first = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).first else { continue }
             let word = normalize(String(first))
             guard !word.isEmpty else { continue }

@@ -65,7 +65,7 @@ public struct ReadingLexicon: Equatable, Sendable {
         var entries: [(String, [String])] = []
         var seen = Set<String>()
         // "\r\n" is one Character in Swift: split at every newline, CRLF included.
-        for (i, line) in s.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        for (i, line) in TextLines.split(s).enumerated() {
             if line.allSatisfy(\.isWhitespace) { continue }
             let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
             let reading = parts[0].trimmingCharacters(in: .whitespaces)

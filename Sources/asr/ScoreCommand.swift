@@ -33,10 +33,10 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         let refLines = try TranscriptFile.readLines(ref), hypLines = try TranscriptFile.readLines(hyp)
-        var fmt = format ?? TranscriptFile.detect(refLines)
-        if format == nil && fmt == .lines && TranscriptFile.looksLikeKaldiPair(refLines, hypLines) { fmt = .kaldi }
-        let refs = try TranscriptFile.parse(refLines, format: fmt, side: .reference, path: ref)
-        let hyps = try TranscriptFile.parse(hypLines, format: fmt, side: .hypothesis, path: hyp)
+        let (refFormat, hypFormat) = try format.map { ($0, $0) }
+            ?? TranscriptFile.detectPair(reference: refLines, referencePath: ref, hypothesis: hypLines, hypothesisPath: hyp)
+        let refs = try TranscriptFile.parse(refLines, format: refFormat, side: .reference, path: ref)
+        let hyps = try TranscriptFile.parse(hypLines, format: hypFormat, side: .hypothesis, path: hyp)
         let norm = TextNormalization(lowercase: lowercase, stripPunctuation: stripPunctuation, collapseWhitespace: true)
         let wordMap = try map.map { try WordMap.load($0) } ?? WordMap()
         func clean(_ s: String) -> String { wordMap.apply(norm.apply(s)) }
@@ -74,7 +74,7 @@ struct ScoreCommand: ParsableCommand {
                        + missingRef.prefix(5).joined(separator: ", ") + (missingRef.count > 5 ? ", …" : ""))
         }
         if let report {
-            let title = "asr score: \(hyp) against \(ref) (\(fmt.rawValue) format, \(scorer.utterances.count) utterances)"
+            let title = "asr score: \(hyp) against \(ref) (\(refFormat == hypFormat ? refFormat.rawValue : refFormat.rawValue + "/" + hypFormat.rawValue) format, \(scorer.utterances.count) utterances)"
             try AtomicFile.write(scorer.report(title: title, field: "speaker", groups: speakers), to: report)
         }
         if json {

@@ -87,6 +87,29 @@ import _TestSupport
         #expect(throws: DataError.self) { try DataSet.load(noText, normalize: .init()) }
     }
 
+    /// CRLF line ends and a UTF-8 byte-order mark read like LF, in manifests and in
+    /// every file of a Kaldi folder (a CRLF manifest was "line 1: not a JSON object",
+    /// a CRLF wav.scp one path of all its lines).
+    @Test func crlfAndByteOrderMarkReadLikeLF() throws {
+        _ = wav("a.wav"); _ = wav("b.wav")
+        let manifest = "{\"audio_filepath\": \"a.wav\", \"text\": \"one two\"}\n{\"audio_filepath\": \"b.wav\", \"text\": \"three\"}\n"
+        let styles: [(String, (String) -> String)] = [("lf", { $0 }), ("crlf", { $0.replacingOccurrences(of: "\n", with: "\r\n") }),
+                                                      ("bom", { "\u{FEFF}" + $0.replacingOccurrences(of: "\n", with: "\r\n") })]
+        func summary(_ u: [Utterance]) -> [String] { u.map { "\($0.id)|\($0.audioPath)|\($0.text)|\($0.speaker ?? "-")" } }
+        var manifests: [[String]] = [], folders: [[String]] = []
+        for (style, transform) in styles {
+            manifests.append(summary(try DataSet.load(write("m-\(style).jsonl", transform(manifest)), normalize: .init())))
+            let k = dir.appendingPathComponent("kaldi-\(style)")
+            try FileManager.default.createDirectory(at: k, withIntermediateDirectories: true)
+            for (name, text) in [("wav.scp", "u1 \(dir.path)/a.wav\nu2 \(dir.path)/b.wav\n"), ("text", "u1 one two\nu2 three\n"), ("utt2spk", "u1 s1\nu2 s2\n")] {
+                try transform(text).write(to: k.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+            folders.append(summary(try DataSet.load(k.path, normalize: .init())))
+        }
+        #expect(manifests[0].count == 2 && manifests.allSatisfy { $0 == manifests[0] }, "\(manifests)")
+        #expect(folders[0] == ["u1|\(dir.path)/a.wav|one two|s1", "u2|\(dir.path)/b.wav|three|s2"] && folders.allSatisfy { $0 == folders[0] }, "\(folders)")
+    }
+
     @Test func transcriptFromAnotherField() throws {
         _ = wav("a.wav")
         let m = write("pinyin.jsonl", "{\"audio_filepath\": \"a.wav\", \"text\": \"好棒棒\", \"pinyin\": \"hao3 bang4 bang4\"}\n")

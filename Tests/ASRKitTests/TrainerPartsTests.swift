@@ -298,6 +298,27 @@ private struct Tiny {
         }
     }
 
+    /// A manifest with CRLF line ends and a byte-order mark: the index reads its
+    /// lines again like the loader read them (the mark is not part of line 1).
+    @Test func indexReadsCRLFAndByteOrderMark() throws {
+        let dir = TestPaths.temporaryDirectory("index-crlf")
+        try AudioFile.write([Float](repeating: 0.1, count: 16000), sampleRate: 16000, to: dir.appendingPathComponent("a.wav").path)
+        let manifest = dir.appendingPathComponent("m.jsonl").path
+        try ("\u{FEFF}{\"audio_filepath\": \"a.wav\", \"text\": \"ab\", \"id\": \"first\"}\r\n\r\n{\"audio_filepath\": \"a.wav\", \"text\": \"ba\"}\r\n")
+            .write(toFile: manifest, atomically: true, encoding: .utf8)
+        let utts = try DataSet.load(manifest, normalize: TextNormalization())
+        let tokens = TokenTable(buildingFrom: ["ab", "ba"])
+        let trainer = Trainer(recipe: Recipe(), recipePath: "r.json", log: { _ in })
+        let scanned = trainer.scanAudio(utts, tokens: tokens, name: manifest)
+        let index = try #require(try ExampleIndex(manifest: manifest, examples: scanned, normalize: TextNormalization(), field: "text", tokens: tokens))
+        #expect(scanned.count == 2)
+        for i in 0..<2 {
+            let e = try index.example(i)
+            #expect(e.id == scanned[i].id && e.labels == scanned[i].labels && e.origin == scanned[i].origin)
+        }
+        #expect(try index.example(0).id == "first" && (try index.example(1).origin) == "\(manifest):3")
+    }
+
     /// Training audio is read when its batch comes up: a file that vanished or
     /// changed since the scan is an error naming the utterance, not a crash.
     @Test func readErrorsNameTheUtterance() throws {

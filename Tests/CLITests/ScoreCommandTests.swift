@@ -60,4 +60,42 @@ import _TestSupport
         let m = try CLI.run(["score", "/no/ref.txt", hyp])
         #expect(m.status != 0 && m.stderr.contains("/no/ref.txt"))
     }
+
+    /// Without --format, files that look like Kaldi text but have a repeated id or a
+    /// line without one are an error naming the line (they were silently scored as
+    /// plain lines, ids counted as words); plain sentences stay plain lines.
+    @Test func halfKaldiFilesAreNamedNotGuessed() throws {
+        let ref = write("k-ref.txt", "u1 one two\nu2 three\nu3 four five\n")
+        let dup = write("k-dup.txt", "u1 one two\nu1 three\nu3 four five\n")
+        let d = try CLI.run(["score", ref, dup])
+        #expect(d.status != 0 && d.stderr.contains("k-dup.txt: line 2: id 'u1' already on line 1"), "\(d.stderr)")
+        let mixed = write("k-mixed.txt", "u1 one two\nthree\nu3 four five\n")
+        let x = try CLI.run(["score", ref, mixed])
+        #expect(x.status != 0 && x.stderr.contains("k-mixed.txt: line 2: begins with 'three'"), "\(x.stderr)")
+        let plain = write("p-ref.txt", "one two\none three\none four\n")
+        let plainHyp = write("p-hyp.txt", "one two\none tree\none four\n")
+        let p = try CLI.run(["score", plain, plainHyp])
+        #expect(p.status == 0 && p.stdout.contains("%WER 16.67 [ 1 / 6"), "\(p.stdout)\(p.stderr)")
+    }
+
+    /// CRLF line ends and a UTF-8 byte-order mark read like LF files, in every format
+    /// (a CRLF file was one line: WER 111% instead of 16.7%, exit 0).
+    @Test func crlfAndByteOrderMarkReadLikeLF() throws {
+        let cases: [(String, String, String)] = [
+            ("lines", "the cat sat\non the mat\n", "the cat sat\non a mat\n"),
+            ("kaldi", "utt_1 the cat sat\nutt_2 on the mat\n", "utt_2 on a mat\nutt_1 the cat sat\n"),
+            ("tsv", "a\tthe cat sat\nb\ton the mat\n", "b\ton a mat\na\tthe cat sat\n"),
+            ("jsonl", "{\"id\": \"a\", \"text\": \"the cat sat\"}\n{\"id\": \"b\", \"text\": \"on the mat\"}\n",
+             "{\"id\": \"b\", \"text\": \"on a mat\"}\n{\"id\": \"a\", \"text\": \"the cat sat\"}\n")]
+        let styles: [(String, (String) -> String)] = [("lf", { $0 }), ("crlf", { $0.replacingOccurrences(of: "\n", with: "\r\n") }),
+                                                      ("bom", { "\u{FEFF}" + $0.replacingOccurrences(of: "\n", with: "\r\n") })]
+        for (name, r, h) in cases {
+            for (style, transform) in styles {
+                let rr = write("\(name)-\(style)-ref", transform(r)), hh = write("\(name)-\(style)-hyp", transform(h))
+                let out = try CLI.run(["score", rr, hh])
+                #expect(out.status == 0 && out.stdout.contains("%WER 16.67 [ 1 / 6, 0 ins, 0 del, 1 sub ]") && out.stdout.contains("%SER 50.00 [ 1 / 2 ]"),
+                        "\(name) \(style): \(out.stdout)\(out.stderr)")
+            }
+        }
+    }
 }

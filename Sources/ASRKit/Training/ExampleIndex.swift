@@ -60,7 +60,8 @@ final class ExampleIndex: @unchecked Sendable {
             throw FileError.cannotRead(path: manifest, reason: "not readable")
         }
         // Byte offset of every line (1-based line n starts at starts[n - 1]).
-        var starts: [Int64] = [0]
+        // (A UTF-8 byte-order mark is not part of line 1; a CRLF line's \r is trimmed when it is parsed.)
+        var starts: [Int64] = [data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0]
         data.withUnsafeBytes { raw in
             for (i, b) in raw.enumerated() where b == UInt8(ascii: "\n") { starts.append(Int64(i + 1)) }
         }
@@ -94,7 +95,7 @@ final class ExampleIndex: @unchecked Sendable {
             let got = bytes.withUnsafeMutableBytes { pread(m.fd, $0.baseAddress, length, off_t(m.offsets[i])) }
             let origin = "\(m.path):\(m.lineNumbers[i])"
             guard got == length else { throw TrainError.unreadable(origin: origin, reason: "the manifest changed during training (line no longer there)") }
-            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             let u: Utterance
             do {
                 u = try DataSet.parseManifestLine(text, line: Int(m.lineNumbers[i]), path: m.path, base: m.base,
