@@ -56,7 +56,7 @@ DIGITS := data/generated/digits
 DIGITS_COUNT ?= 9000
 demo: deps build
 	data/make_corpus.sh digits $(DIGITS) --count $(DIGITS_COUNT) --seed 1
-	.build/release/asr train recipes/digits.json
+	.build/release/asr train recipes/digits.json --resume   # continues an interrupted run; a finished one is kept
 	sed -n 's/.*"text": "\([^"]*\)".*/\1/p' $(DIGITS)/train.jsonl > exp/digits/train-text.txt
 	tr ' ' '\n' < exp/digits/train-text.txt | sort -u > exp/digits/words.txt
 	.build/release/asr lm build exp/digits/train-text.txt --order 3 --out exp/digits/words.arpa
@@ -84,7 +84,7 @@ MANDARIN_COUNT ?= 16000
 mandarin: deps deps-python build
 	data/make_corpus.sh mandarin $(MANDARIN) --count $(MANDARIN_COUNT) --seed 1
 	$(MAKE) exp/mandarin/chars.arpa exp/mandarin/readings.tsv
-	.build/release/asr train recipes/mandarin.json
+	.build/release/asr train recipes/mandarin.json --resume
 	$(MAKE) mandarin-eval
 
 ## mandarin-eval: the evaluation half of `mandarin` (after training, or a resumed one).

@@ -122,6 +122,12 @@ public enum StrictJSON {
         do {
             value = try decoder().decode(T.self, from: mergedData)
         } catch let error as DecodingError {
+            // Foundation reports a fractional number where an integer belongs as corrupt
+            // data at the top level ("not valid JSON"): find the key by trying each.
+            if case .dataCorrupted(let ctx) = error, ctx.codingPath.isEmpty,
+               let (key, found) = nonIntegerCulprit(T.self, merged: merged, prefix: keyPath) {
+                throw ConfigError.wrongType(source: source, key: key, expected: "an integer, found \(found)")
+            }
             throw translate(error, source: source, prefix: keyPath)
         }
         if let v = value as? Validatable {
@@ -144,6 +150,43 @@ public enum StrictJSON {
     /// Encodes `value` with the same conventions (snake_case keys, sorted).
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         try encoder().encode(value)
+    }
+
+    /// The key of the first number in `merged` that is not an integer (or beyond
+    /// ±2⁵³) and alone keeps `T` from decoding when every other such number is
+    /// made an integer; nil if none.
+    static func nonIntegerCulprit<T: Decodable>(_ type: T.Type, merged: Any, prefix: String) -> (String, String)? {
+        var candidates: [([String], Double)] = []
+        func walk(_ v: Any, _ path: [String]) {
+            if let d = v as? [String: Any] {
+                for k in d.keys.sorted() { walk(d[k]!, path + [k]) }
+            } else if let n = v as? NSNumber {   // true/false are 1/0: never candidates
+                let x = n.doubleValue
+                if x.isFinite && (x != x.rounded() || abs(x) > 9_007_199_254_740_992) { candidates.append((path, x)) }
+            }
+        }
+        walk(merged, [])
+        func replacing(_ v: Any, _ path: ArraySlice<String>) -> Any {
+            guard let key = path.first, var d = v as? [String: Any] else { return 0 }
+            d[key] = replacing(d[key]!, path.dropFirst())
+            return d
+        }
+        // Every other candidate made an integer: does this one alone still break decoding?
+        for (i, (path, x)) in candidates.enumerated() {
+            var object = merged
+            for (j, other) in candidates.enumerated() where j != i { object = replacing(object, other.0[...]) }
+            guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed]) else { continue }
+            do {
+                _ = try decoder().decode(T.self, from: data)
+                continue
+            } catch let DecodingError.dataCorrupted(ctx) where ctx.codingPath.isEmpty {
+                let key = path.reduce(prefix) { join($0, $1) }
+                return (key, x == x.rounded() ? String(format: "%.0f", x) : "\(x)")
+            } catch {
+                continue
+            }
+        }
+        return nil
     }
 
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }

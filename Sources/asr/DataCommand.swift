@@ -22,8 +22,8 @@ struct DataCommand: ParsableCommand {
 
         @Argument(help: "Manifest (.jsonl) or Kaldi data folder.") var manifest: String
         @Option(help: "Output folder (created).") var out: String
-        @Option(help: "Sample rate of the shards, Hz (the recipe's data.sample_rate).") var sampleRate: Int = 16_000
-        @Option(help: "Shard size, MiB of samples.") var shardMb: Int = 512
+        @Option(parsing: .unconditional, help: "Sample rate of the shards, Hz (the recipe's data.sample_rate).") var sampleRate: Int = 16_000
+        @Option(parsing: .unconditional, help: "Shard size, MiB of samples.") var shardMb: Int = 512
         @Option(help: "pcm16 (16-bit sources copy exactly) or float32.") var encoding: Encoding = .pcm16
 
         func validate() throws {

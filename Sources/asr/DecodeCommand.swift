@@ -22,7 +22,7 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "Token inventory (tokens.txt).") var tokens: String
     @Option(help: "Input values: logprobs (log-softmax output), probs, or logits.") var input: PosteriorKind = .logprobs
     @OptionGroup var decoding: DecodingFlags
-    @Option(help: "Seconds per posterior frame (frame shift × subsampling).") var frameSeconds: Double = 0.01
+    @Option(parsing: .unconditional, help: "Seconds per posterior frame (frame shift × subsampling).") var frameSeconds: Double = 0.01
     @Flag(help: "Print JSON with token and word timings.") var json = false
 
     func validate() throws {

@@ -8,7 +8,7 @@ extension BeamSearchKind: ExpressibleByArgument {}
 /// field of a `DecodingConfig` (the model's `decode` section, or the defaults for
 /// `asr decode`); a flag not given leaves the field as it is.
 struct DecodingFlags: ParsableArguments {
-    @Option(help: "Beam width; 0 or 1 = greedy. An LM, hotwords, a lexicon or n-best need a beam > 1.") var beam: Int?
+    @Option(parsing: .unconditional, help: "Beam width; 0 or 1 = greedy. An LM, hotwords, a lexicon or n-best need a beam > 1.") var beam: Int?
     @Option(help: "ARPA language model (word-level for English, character-level for Mandarin).") var lm: String?
     @Option(parsing: .unconditional, help: "LM weight α.") var alpha: Float?
     @Option(parsing: .unconditional, help: "Length bonus β per LM unit.") var beta: Float?
@@ -19,8 +19,8 @@ struct DecodingFlags: ParsableArguments {
     @Flag(help: "Only the words of the word LM can be emitted.") var lexiconFromLm = false
     @Option(parsing: .unconditional, help: "With a word LM: log-score while a word being spelled begins no LM word (≤ 0; 0 = off).")
     var unknownPrefixPenalty: Float?
-    @Option(help: "Hypotheses to return (beam search).") var nbest: Int?
-    @Option(help: "Keep the k most probable tokens per frame (0 = all).") var topK: Int?
+    @Option(parsing: .unconditional, help: "Hypotheses to return (beam search).") var nbest: Int?
+    @Option(parsing: .unconditional, help: "Keep the k most probable tokens per frame (0 = all).") var topK: Int?
     @Option(parsing: .unconditional, help: "Tokens below this log-probability on a frame are not tried (the frame's best always is).")
     var tokenMinLogProb: Float?
     @Option(parsing: .unconditional, help: "Prefixes more than this below the frame's best are dropped (log, ≤ 0).") var beamPrune: Float?
@@ -30,8 +30,8 @@ struct DecodingFlags: ParsableArguments {
     var search: BeamSearchKind?
     @Option(help: "Audio longer than this many seconds is cut at pauses and decoded piece by piece (0 = always; decode.segmentation.longer_than).")
     var segmentLongerThan: Double?
-    @Option(help: "Longest piece of a cut recording, seconds (decode.segmentation.max_seconds).") var maxSegmentSeconds: Double?
-    @Option(help: "Audio kept around each piece of a cut recording or stream, seconds (decode.segmentation.padding).") var segmentPadding: Double?
+    @Option(parsing: .unconditional, help: "Longest piece of a cut recording, seconds (decode.segmentation.max_seconds).") var maxSegmentSeconds: Double?
+    @Option(parsing: .unconditional, help: "Audio kept around each piece of a cut recording or stream, seconds (decode.segmentation.padding).") var segmentPadding: Double?
 
     func validate() throws {
         if lexicon != nil && lexiconFromLm { throw ValidationError("give either --lexicon or --lexicon-from-lm, not both") }
@@ -102,7 +102,7 @@ extension DecodingFlags {
 struct ModelDecodingFlags: ParsableArguments {
     @Option(help: "Model folder (default exp/latest).") var model: String = "exp/latest"
     @OptionGroup var decoding: DecodingFlags
-    @Option(help: "Threads (0 = all cores).") var threads: Int = 0
+    @Option(parsing: .unconditional, help: "Threads (0 = all cores).") var threads: Int = 0
 
     func validate() throws {
         if threads < 0 { throw ValidationError("--threads must be ≥ 0 (0 = all cores)") }

@@ -26,18 +26,18 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: "Take the feature settings from this recipe's `features` section.") var recipe: String?
 
     @Option(name: .customLong("type"), help: "Feature type: fbank or mfcc.") var type: FeatureType?
-    @Option(help: "Resample to this rate first, Hz (default: the recipe's, else the file's own).") var sampleRate: Int?
-    @Option(help: "Number of mel filters (default 23).") var melBins: Int?
-    @Option(help: "Number of cepstra for MFCC (default 13).") var numCeps: Int?
-    @Option(help: "Delta order: 0 none, 1 Δ, 2 Δ+ΔΔ.") var deltas: Int?
+    @Option(parsing: .unconditional, help: "Resample to this rate first, Hz (default: the recipe's, else the file's own).") var sampleRate: Int?
+    @Option(parsing: .unconditional, help: "Number of mel filters (default 23).") var melBins: Int?
+    @Option(parsing: .unconditional, help: "Number of cepstra for MFCC (default 13).") var numCeps: Int?
+    @Option(parsing: .unconditional, help: "Delta order: 0 none, 1 Δ, 2 Δ+ΔΔ.") var deltas: Int?
     @Option(help: "true: only whole frames; false: centred frames, signal reflected at the edges.") var snipEdges: Bool?
     @Option(help: "Window: povey, hamming, hann, sine, rectangular, blackman.") var window: WindowType?
-    @Option(help: "Frame length, ms (default 25).") var frameLength: Float?
-    @Option(help: "Frame shift, ms (default 10).") var frameShift: Float?
-    @Option(help: "Lowest mel filter edge, Hz (default 20).") var lowFreq: Float?
-    @Option(help: "Highest mel filter edge, Hz; ≤ 0 is an offset from Nyquist (default 0).") var highFreq: Float?
-    @Option(help: "Pre-emphasis coefficient (default 0.97).") var preemph: Float?
-    @Option(help: "Dither standard deviation in int16 steps (default 0).") var dither: Float?
+    @Option(parsing: .unconditional, help: "Frame length, ms (default 25).") var frameLength: Float?
+    @Option(parsing: .unconditional, help: "Frame shift, ms (default 10).") var frameShift: Float?
+    @Option(parsing: .unconditional, help: "Lowest mel filter edge, Hz (default 20).") var lowFreq: Float?
+    @Option(parsing: .unconditional, help: "Highest mel filter edge, Hz; ≤ 0 is an offset from Nyquist (default 0).") var highFreq: Float?
+    @Option(parsing: .unconditional, help: "Pre-emphasis coefficient (default 0.97).") var preemph: Float?
+    @Option(parsing: .unconditional, help: "Dither standard deviation in int16 steps (default 0).") var dither: Float?
     @Option(help: "Add (fbank) or use as C0 (MFCC) the log energy.") var useEnergy: Bool?
     @Option(help: "Normalisation: none or utterance (global needs --cmvn-stats).") var cmvn: CMVNMode?
     @Option(help: "Global CMVN statistics (JSON) to apply.") var cmvnStats: String?

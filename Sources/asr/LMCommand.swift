@@ -18,7 +18,7 @@ struct LMCommand: ParsableCommand {
             discussion: "Example: asr lm build corpus.txt --order 3 --out words.arpa\n         asr lm build zh.txt --order 4 --unit char --out chars.arpa")
 
         @Argument(help: "Training text, UTF-8, one sentence per line.") var text: String
-        @Option(help: "n-gram order.") var order: Int = 3
+        @Option(parsing: .unconditional, help: "n-gram order.") var order: Int = 3
         @Option(help: "Units: word (split on whitespace) or char (every non-space character).") var unit: Unit = .word
         @Option(help: "Smoothing: kneser-ney (interpolated) or witten-bell.") var smoothing: Smoothing = .kneserNey
         @Option(help: "Output ARPA file.") var out: String

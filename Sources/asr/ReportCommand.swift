@@ -18,8 +18,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Output HTML file (default EXP_DIR/report.html).") var out: String?
     @Option(help: "Evaluation summary JSON (default EXP_DIR/eval.json when it exists).") var eval: String?
     @Option(help: "Manifest to draw posteriorgrams from (default: the evaluated one, else the recipe's test or dev set).") var manifest: String?
-    @Option(help: "Number of utterances to draw as posteriorgrams.") var examples: Int = 3
-    @Option(help: "Threads (0 = all cores).") var threads: Int = 0
+    @Option(parsing: .unconditional, help: "Number of utterances to draw as posteriorgrams.") var examples: Int = 3
+    @Option(parsing: .unconditional, help: "Threads (0 = all cores).") var threads: Int = 0
 
     func validate() throws {
         if examples < 0 { throw ValidationError("--examples must be ≥ 0, got \(examples)") }

@@ -12,8 +12,8 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "Recipe file (JSON).") var recipe: String
     @Flag(help: "Continue from the last checkpoint of this experiment.") var resume = false
     @Flag(help: "Start again over a trained experiment: the old folder is moved aside to NAME.replaced-TIME (never deleted).") var force = false
-    @Option(help: "Override train.epochs.") var epochs: Int?
-    @Option(help: "Override train.threads (0 = all cores).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Override train.epochs.") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Override train.threads (0 = all cores).") var threads: Int?
     @Option(name: .customLong("set"), parsing: .singleValue,
             help: "Override a recipe key: key.path=value, the value as JSON (repeatable), e.g. --set augment.reverb_probability=0.3 --set name=reverb.")
     var overrides: [String] = []

@@ -27,15 +27,15 @@ struct TranscribeCommand: ParsableCommand {
     @OptionGroup var decoding: ModelDecodingFlags
     @Flag(help: "JSON with per-word start/end seconds and confidence (= --format json).") var json = false
     @Option(help: "Output: text, json (words with times), srt or vtt (subtitles; one file).") var format: Format = .text
-    @Option(help: "Subtitles: longest cue, seconds.") var maxCueSeconds: Double = 6
-    @Option(help: "Subtitles: most characters in a cue.") var maxCueChars: Int = 42
+    @Option(parsing: .unconditional, help: "Subtitles: longest cue, seconds.") var maxCueSeconds: Double = 6
+    @Option(parsing: .unconditional, help: "Subtitles: most characters in a cue.") var maxCueChars: Int = 42
     @Option(help: "Write the posteriorgram of the file (tokens × frames, greedy path, word timings, waveform) as SVG here; one file only.")
     var plot: String?
     @Flag(help: "Live transcription of one input ('-' = standard input: WAV, or raw 16-bit PCM at --sample-rate): JSON lines, partial results as they change and a final one per utterance.")
     var stream = false
-    @Option(help: "--stream: a partial result every this many seconds of an utterance.") var partialEvery: Double = 0.25
-    @Option(help: "--stream: sample rate of raw PCM on standard input (default: the model's; a WAV header says its own).") var sampleRate: Int?
-    @Option(help: "--stream: channels of raw PCM on standard input.") var channels: Int = 1
+    @Option(parsing: .unconditional, help: "--stream: a partial result every this many seconds of an utterance.") var partialEvery: Double = 0.25
+    @Option(parsing: .unconditional, help: "--stream: sample rate of raw PCM on standard input (default: the model's; a WAV header says its own).") var sampleRate: Int?
+    @Option(parsing: .unconditional, help: "--stream: channels of raw PCM on standard input.") var channels: Int = 1
     @Flag(help: "--stream: read a file no faster than real time, as if it were live.") var realtime = false
 
     var wantsJSON: Bool { json || format == .json }

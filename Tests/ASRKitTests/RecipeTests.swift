@@ -40,6 +40,23 @@ import _TestSupport
         #expect(e.contains("'train.epochs'") && e.contains("expected an integer"))
     }
 
+    /// A fraction where an integer belongs names the key and the value (it was
+    /// "key '(top level)': The given data was not valid JSON"); floats still take fractions.
+    @Test func fractionWhereAnIntegerBelongs() {
+        let e = error(#"{"data": {"train": "\#(manifest)"}, "model": {"hidden_size": 32.5}}"#)
+        #expect(e.contains("key 'model.hidden_size': expected an integer, found 32.5"), "\(e)")
+        let big = error(#"{"data": {"train": "\#(manifest)"}, "train": {"batch_size": 1e30, "epochs": 2.5}}"#)
+        #expect(big.contains("key 'train.batch_size': expected an integer, found 1000000000000000019884624838656")
+                || big.contains("key 'train.epochs': expected an integer, found 2.5"), "\(big)")
+        let set = (try? Recipe.load(write("ok.json", #"{"data": {"train": "\#(manifest)"}}"#), overrides: ["train.batch_size=8.5"])).map { _ in "" }
+        #expect(set == nil)
+        do {
+            _ = try Recipe.load(write("ok2.json", #"{"data": {"train": "\#(manifest)"}}"#), overrides: ["train.batch_size=8.5"])
+        } catch {
+            #expect("\(error)".contains("'train.batch_size': expected an integer, found 8.5"), "\(error)")
+        }
+    }
+
     @Test func missingFile() {
         let e = error(#"{"data": {"train": "/no/such/train.jsonl"}}"#)
         #expect(e.contains("'data.train'") && e.contains("/no/such/train.jsonl does not exist"))

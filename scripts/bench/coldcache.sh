@@ -77,7 +77,7 @@ run() {  # label, cache (cold|warm), train manifest, dev manifest
   local dev_set=(); [ "$d" != - ] && dev_set=(--set data.dev="\"$d\"")
   local t0 t1
   t0=$(date +%s.%N)
-  "$asr" train "$recipe" --epochs 1 --set name="\"$name\"" --set data.train="\"$t\"" "${dev_set[@]}" \
+  "$asr" train "$recipe" --force --epochs 1 --set name="\"$name\"" --set data.train="\"$t\"" "${dev_set[@]}" \
     ${extra[@]+"${extra[@]}"} > "$out/coldcache-$label-$cache.log" 2>&1
   t1=$(date +%s.%N)
   local secs; secs=$(python3 -c 'import json,sys; print(round(json.loads(open(sys.argv[1]).readlines()[-1])["seconds"], 1))' "exp/$name/train.jsonl")

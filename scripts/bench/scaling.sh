@@ -33,9 +33,9 @@ run() {  # label, ranks, threads
   local label=$1 ranks=$2 threads=$3 name="scaling-$2x$3"
   rm -rf "exp/$name"
   if [ "$ranks" = 1 ]; then
-    "$asr" train "$recipe" --epochs 1 --threads "$threads" --set name="\"$name\"" ${extra[@]+"${extra[@]}"} > "$out/$name.log" 2>&1
+    "$asr" train "$recipe" --force --epochs 1 --threads "$threads" --set name="\"$name\"" ${extra[@]+"${extra[@]}"} > "$out/$name.log" 2>&1
   else
-    mpirun $root_flag --oversubscribe -np "$ranks" "$asr" train "$recipe" --epochs 1 --threads "$threads" --set name="\"$name\"" ${extra[@]+"${extra[@]}"} > "$out/$name.log" 2>&1
+    mpirun $root_flag --oversubscribe -np "$ranks" "$asr" train "$recipe" --force --epochs 1 --threads "$threads" --set name="\"$name\"" ${extra[@]+"${extra[@]}"} > "$out/$name.log" 2>&1
   fi
   local secs steps allreduce
   secs=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["seconds"])' "exp/$name/train.jsonl")

@@ -52,7 +52,7 @@ with open(dst, "w", encoding="utf-8") as f:
 PY
   name=memory-x$n
   rm -rf "exp/$name"
-  /usr/bin/time -f '%M' -o "$out/$name.rss" "$asr" train "$recipe" --epochs 1 \
+  /usr/bin/time -f '%M' -o "$out/$name.rss" "$asr" train "$recipe" --force --epochs 1 \
     --set name=\""$name"\" --set data.train=\""$manifest"\" --set train.early_stop_patience=0 "$@" > "$out/$name.log" 2>&1
   rss=$(tail -1 "$out/$name.rss")
   secs=$(python3 -c 'import json,sys; print(round(json.loads(open(sys.argv[1]).readlines()[-1])["seconds"], 1))' "exp/$name/train.jsonl")

@@ -42,7 +42,7 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
                 + "lower train.optimizer.learning_rate or check the data"
         case .recipeChanged(let r, let e):
             return "\(r): the recipe changed since \(e) was started (outside its decode section); "
-                + "resume needs the same recipe (or train under another name)"
+                + "resume needs the same recipe (or --force to move the old experiment aside and start again, or train under another name)"
         case .augmentation(let o, let r): return "\(o): augmenting this utterance failed: \(r)"
         case .unreadable(let o, let r): return "\(o): cannot read the audio any more (it could when training started): \(r)"
         case .audioChanged(let o, let e, let f):
