@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng flite festival festvox-kallpc16k sox libxml2 libopenmpi-dev openmpi-bin time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-python build test consumer bench fixtures demo mandarin mandarin-eval ablation debug-data mpi-hosts memory streaming clean
+.PHONY: deps deps-python build test chaos consumer bench fixtures demo mandarin mandarin-eval ablation debug-data mpi-hosts memory streaming clean
 
 ## deps: install the Debian packages the build, tests and demo need (root or sudo).
 deps:
@@ -24,6 +24,13 @@ build: deps
 TEST_FLAGS := -Xswiftc -O -Xcc -O2
 test: deps
 	$(SWIFT) test $(TEST_FLAGS)
+
+## chaos: training killed with SIGKILL at CHAOS_KILLS random moments (checkpoint and
+## report writes included) and resumed each time: every file whole after each kill,
+## final weights byte-identical to an uninterrupted run (`make test` does 4).
+CHAOS_KILLS ?= 20
+chaos: deps
+	ASR_CHAOS_KILLS=$(CHAOS_KILLS) $(SWIFT) test $(TEST_FLAGS) --filter randomKillsResumeToTheSameWeights
 
 ## consumer: build and run Examples/Consumer, a package that depends on this one by
 ## version (a clone of HEAD tagged 1.0.0): shows the libraries are usable as a dependency.

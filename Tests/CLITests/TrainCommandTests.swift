@@ -355,6 +355,95 @@ import _TestSupport
         #expect(e.status != 0 && e.stderr.contains("the recipe changed since"), "\(e.stderr)")
     }
 
+    /// Chaos: training killed with SIGKILL at random moments (seeded; ASR_CHAOS_KILLS
+    /// of them, 4 here, 20 in `make chaos`), resumed each time: after every kill each
+    /// file of the experiment is whole (JSON parses, safetensors sizes match their
+    /// headers, `last` names a complete checkpoint), and the final weights are
+    /// byte-identical to an uninterrupted run's; no temporary file is left at the end.
+    @Test func randomKillsResumeToTheSameWeights() throws {
+        let dir = TestPaths.temporaryDirectory("e2e-chaos")
+        let target = Int(ProcessInfo.processInfo.environment["ASR_CHAOS_KILLS"] ?? "") ?? 4
+        let epochs = 4 + target
+        let started = Date()
+        let straight = try CLI.run(["train", recipe(dir, name: "calm", epochs: epochs)])
+        let whole = Date().timeIntervalSince(started)
+        #expect(straight.status == 0, "\(straight.stderr)")
+        let chaos = recipe(dir, name: "chaos", epochs: epochs)
+        let exp = dir.appendingPathComponent("exp/chaos")
+        var rng = SeededGenerator(seed: 11)
+        var kills = 0, runs = 0
+        while true {
+            runs += 1
+            let p = Process()
+            p.executableURL = CLI.productsDirectory.appendingPathComponent("asr")
+            p.arguments = ["train", chaos, "--resume"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            if kills < target {
+                // Up to 1.5× a fair share of the whole run: start-up, mid-epoch, validation and
+                // checkpoint writes all get hit, and the kills are spread over the whole run.
+                let deadline = Date().addingTimeInterval(0.05 + 1.5 * whole / Double(target) * Double(rng.nextUniform()))
+                while p.isRunning && Date() < deadline { usleep(1000) }
+            }
+            if p.isRunning && kills < target {
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+                kills += 1
+                try checkWholeFiles(exp)
+                continue
+            }
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "run \(runs) ended with \(p.terminationStatus)")
+            break
+        }
+        #expect(kills == target && runs > target, "\(kills) kills in \(runs) runs")
+        try checkWholeFiles(exp)
+        for f in ["checkpoints/epoch-\(epochs)/model.safetensors", "checkpoints/epoch-\(epochs)/optimizer.safetensors", "model.safetensors"] {
+            var a = try Data(contentsOf: dir.appendingPathComponent("exp/calm/\(f)"))
+            var b = try Data(contentsOf: exp.appendingPathComponent(f))
+            if f == "model.safetensors" {   // its header names the experiment: compare the tensors
+                func body(_ d: Data) -> Data { d.dropFirst(8 + d.prefix(8).withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self)) }) }
+                (a, b) = (body(a), body(b))
+            }
+            #expect(!a.isEmpty && a == b, "\(f) differs after \(kills) kills")
+        }
+        let leftovers = FileManager.default.enumerator(atPath: dir.appendingPathComponent("exp").path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".tmp") } ?? []
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    /// Every visible file of an experiment folder is whole.
+    func checkWholeFiles(_ exp: URL) throws {
+        let fm = FileManager.default
+        let files = fm.enumerator(atPath: exp.path)?.compactMap { $0 as? String } ?? []
+        for f in files where !(f as NSString).lastPathComponent.hasPrefix(".") {
+            let url = exp.appendingPathComponent(f)
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue else { continue }
+            let data = try Data(contentsOf: url)
+            if f.hasSuffix(".json") {
+                #expect((try? JSONSerialization.jsonObject(with: data)) != nil, "\(f): not whole JSON")
+            } else if f.hasSuffix(".jsonl") {
+                for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                    #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(f): a torn line")
+                }
+            } else if f.hasSuffix(".safetensors") {
+                guard data.count >= 8 else { Issue.record("\(f): \(data.count) bytes"); continue }
+                let n = data.prefix(8).withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self)) }
+                guard data.count >= 8 + n, let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + n))) as? [String: Any] else {
+                    Issue.record("\(f): header torn"); continue
+                }
+                let end = header.values.compactMap { ($0 as? [String: Any])?["data_offsets"] as? [Int] }.map { $0[1] }.max() ?? 0
+                #expect(data.count == 8 + n + end, "\(f): \(data.count) bytes, header says \(8 + n + end)")
+            } else if f == "checkpoints/last" {
+                let name = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                for part in ["model.safetensors", "optimizer.safetensors", "trainer.json"] {
+                    #expect(fm.fileExists(atPath: exp.appendingPathComponent("checkpoints/\(name)/\(part)").path), "last → \(name) lacks \(part)")
+                }
+            }
+        }
+    }
+
     /// An experiment folder is never lost or shared: training again over a trained
     /// one is refused without --resume or --force; --force moves it aside; a run
     /// holding the lock (here flock(1)) keeps others out; a copied experiment resumes
