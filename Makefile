@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libsndfile1-dev libfftw3-dev libopenblas-dev libsamplerate0-dev pkg-config espeak-ng flite festival festvox-kallpc16k sox libxml2 libopenmpi-dev openmpi-bin time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps deps-python build test chaos consumer bench fixtures demo mandarin mandarin-eval ablation debug-data mpi-hosts memory streaming clean
+.PHONY: deps deps-python build test chaos fuzz consumer bench fixtures demo mandarin mandarin-eval ablation debug-data mpi-hosts memory streaming clean
 
 ## deps: install the Debian packages the build, tests and demo need (root or sudo).
 deps:
@@ -31,6 +31,13 @@ test: deps
 CHAOS_KILLS ?= 20
 chaos: deps
 	ASR_CHAOS_KILLS=$(CHAOS_KILLS) $(SWIFT) test $(TEST_FLAGS) --filter randomKillsResumeToTheSameWeights
+
+## fuzz: libFuzzer (-sanitize=fuzzer,address) over every parser — audio files and
+## streams, recipes, manifests, Kaldi folders, tokens.txt, ARPA, safetensors, .npy,
+## asr score's transcripts — FUZZ_SECONDS each from the seeds in Fuzz/corpus.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 ## consumer: build and run Examples/Consumer, a package that depends on this one by
 ## version (a clone of HEAD tagged 1.0.0): shows the libraries are usable as a dependency.
