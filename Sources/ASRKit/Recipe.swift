@@ -293,7 +293,9 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
                             ("decode.lm", recipe.decode.lm), ("decode.lexicon", recipe.decode.lexicon),
                             ("decode.readings", recipe.decode.readings)] where !file.isEmpty {
             guard FileManager.default.fileExists(atPath: file) else {
-                throw ConfigError.invalidValue(source: path, key: key, reason: "\(file) does not exist")
+                let hint = file.hasPrefix("data/generated/")
+                    ? " (corpora under data/generated/ are made by make: `make demo` the digits, `make mandarin`, `make debug-data` the debug one)" : ""
+                throw ConfigError.invalidValue(source: path, key: key, reason: "\(file) does not exist\(hint)")
             }
         }
         return recipe

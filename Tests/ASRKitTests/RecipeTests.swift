@@ -60,6 +60,9 @@ import _TestSupport
     @Test func missingFile() {
         let e = error(#"{"data": {"train": "/no/such/train.jsonl"}}"#)
         #expect(e.contains("'data.train'") && e.contains("/no/such/train.jsonl does not exist"))
+        // A generated corpus not made yet says which make target makes it (recipes/debug.json once gave no clue).
+        let g = error(#"{"data": {"train": "data/generated/not-made-yet/train.jsonl"}}"#)
+        #expect(g.contains("data/generated/not-made-yet/train.jsonl does not exist") && g.contains("make debug-data"), "\(g)")
     }
 
     @Test func missingTrainSet() {

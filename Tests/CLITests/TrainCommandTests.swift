@@ -49,6 +49,12 @@ import _TestSupport
         #expect(items.count == 2 && items.allSatisfy { $0["text"] is String })
         // Decoding flags over the model's decode section (greedy here): one set of checks for
         // transcribe, eval and decode; an LM needs a beam, a hotword a finite weight.
+        let negative = try CLI.run(["transcribe", "--model", exp.path, "--beam", "-3"] + files)
+        #expect(negative.status != 0 && negative.stderr.contains("--beam: expected 0…100000"), "a negative value is range-checked, not 'Missing value': \(negative.stderr)")
+        let prune = try CLI.run(["transcribe", "--model", exp.path, "--beam", "4", "--beam-prune", "-8"] + files)
+        #expect(prune.status == 0, "\(prune.stderr)")
+        let folder = try CLI.run(["transcribe", "--model", exp.path, dir.path])
+        #expect(folder.status != 0 && folder.stderr.contains("\(dir.path): is a folder, expected an audio file"), "\(folder.stderr)")
         let noBeam = try CLI.run(["transcribe", "--model", exp.path, "--lm", "/no/words.arpa"] + files)
         #expect(noBeam.status != 0 && noBeam.stderr.contains("--lm: needs a beam search"), "\(noBeam.stderr)")
         let nan = try CLI.run(["eval", "--model", exp.path, "--manifest", Self.corpus.path + "/test.jsonl", "--beam", "4", "--hotword", "one:nan"])
@@ -439,6 +445,12 @@ import _TestSupport
                 let name = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 for part in ["model.safetensors", "optimizer.safetensors", "trainer.json"] {
                     #expect(fm.fileExists(atPath: exp.appendingPathComponent("checkpoints/\(name)/\(part)").path), "last → \(name) lacks \(part)")
+                }
+                // The best model is saved before `last` moves: never older than the best epoch `last` knows.
+                let state = try? JSONSerialization.jsonObject(with: Data(contentsOf: exp.appendingPathComponent("checkpoints/\(name)/trainer.json"))) as? [String: Any]
+                let model = try? JSONSerialization.jsonObject(with: Data(contentsOf: exp.appendingPathComponent("model.json"))) as? [String: Any]
+                if let best = state?["best_epoch"] as? Int, best > 0 {
+                    #expect((model?["epoch"] as? Int ?? 0) >= best, "model.json epoch \(model?["epoch"] ?? "none") is older than the best epoch \(best) of \(name)")
                 }
             }
         }
