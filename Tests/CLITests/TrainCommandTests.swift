@@ -358,7 +358,8 @@ import _TestSupport
         #expect(d.status == 0 && d.stdout.contains("resuming"), "\(d.stderr)")
         let trainChanged = recipe(dir, name: "killed", epochs: 5)
         let e = try CLI.run(["train", trainChanged, "--resume"])
-        #expect(e.status != 0 && e.stderr.contains("the recipe changed since"), "\(e.stderr)")
+        #expect(e.status != 0 && e.stderr.contains("the recipe changed since") && e.stderr.contains("train.epochs 4 → 5")
+                && e.stderr.contains("give --epochs N"), "the message names the key: \(e.stderr)")
     }
 
     /// Chaos: training killed with SIGKILL at random moments (seeded; ASR_CHAOS_KILLS

@@ -16,7 +16,7 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
     /// `maxBadBatches` batches in a row had a NaN/inf loss or gradient; the last one's utterances.
     case diverged(badBatches: Int, lastBatch: String)
     /// `--resume` of an experiment started with a different recipe (outside its decode section).
-    case recipeChanged(recipe: String, experiment: String)
+    case recipeChanged(recipe: String, experiment: String, changes: [String] = [])
     /// A perturbation of an utterance failed (its origin and the error).
     case augmentation(origin: String, reason: String)
     /// An utterance could not be read when its batch came up (it could when training started).
@@ -40,8 +40,10 @@ public enum TrainError: Error, Equatable, CustomStringConvertible {
         case .diverged(let n, let last):
             return "training diverged: \(n) batches in a row with a NaN/inf loss or gradient (last: \(last)); "
                 + "lower train.optimizer.learning_rate or check the data"
-        case .recipeChanged(let r, let e):
-            return "\(r): the recipe changed since \(e) was started (outside its decode section); "
+        case .recipeChanged(let r, let e, let changes):
+            return "\(r): the recipe changed since \(e) was started (outside its decode section"
+                + (changes.isEmpty ? "" : ": " + changes.joined(separator: ", ")) + "); "
+                + (changes.contains { $0.hasPrefix("train.epochs ") } ? "to train more epochs, keep the recipe and give --epochs N; " : "")
                 + "resume needs the same recipe (or --force to move the old experiment aside and start again, or train under another name)"
         case .augmentation(let o, let r): return "\(o): augmenting this utterance failed: \(r)"
         case .unreadable(let o, let r): return "\(o): cannot read the audio any more (it could when training started): \(r)"
@@ -266,6 +268,30 @@ public final class Trainer {
         return (try? Self.trainingHash(oldRecipe)) == hash
     }
 
+    /// The training keys whose values differ between the experiment's recipe.json
+    /// and this recipe, as "key old → new" (at most 5); empty when it cannot tell.
+    func changedKeys() -> [String] {
+        let path = (expDir as NSString).appendingPathComponent("recipe.json")
+        guard let old = FileManager.default.contents(atPath: path),
+              let oldRecipe = try? StrictJSON.decode(Recipe.self, from: old, source: path),
+              let a = try? JSONSerialization.jsonObject(with: StrictJSON.encode(oldRecipe)) as? [String: Any],
+              let b = try? JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as? [String: Any] else { return [] }
+        func flat(_ v: Any, _ key: String, _ out: inout [String: String]) {
+            if let d = v as? [String: Any] {
+                for (k, x) in d { flat(x, key.isEmpty ? k : key + "." + k, &out) }
+            } else if let data = try? JSONSerialization.data(withJSONObject: v, options: [.fragmentsAllowed, .sortedKeys]) {
+                out[key] = String(decoding: data, as: UTF8.self)
+            }
+        }
+        var fa: [String: String] = [:], fb: [String: String] = [:]
+        flat(a, "", &fa)
+        flat(b, "", &fb)
+        let ignored = ["decode", "name", "output", "data.cache_mb", "data.prefetch_batches"]
+        return Set(fa.keys).union(fb.keys).sorted()
+            .filter { k in fa[k] != fb[k] && !ignored.contains { k == $0 || k.hasPrefix($0 + ".") } }
+            .prefix(5).map { "\($0) \(fa[$0] ?? "(none)") → \(fb[$0] ?? "(none)")" }
+    }
+
     /// Runs training (or resumes it). Returns the model folder.
     @discardableResult
     public func run(resume: Bool, force: Bool = false, epochsOverride: Int? = nil) throws -> String {
@@ -445,7 +471,7 @@ public final class Trainer {
         }
         let saved = try store.state(last)
         guard saved.recipeHash == recipeHash || startedByAnotherVersion(sameAs: recipeHash) else {
-            throw TrainError.recipeChanged(recipe: recipePath, experiment: expDir)
+            throw TrainError.recipeChanged(recipe: recipePath, experiment: expDir, changes: changedKeys())
         }
         try store.restore(last, model: model, optimizer: optimizer)
         state = saved
