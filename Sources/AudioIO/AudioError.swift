@@ -53,23 +53,3 @@ public enum AudioLimits {
     /// Most channels accepted.
     public static let maxChannels = 1024
 }
-
-/// The index of the first NaN or ±inf in `x`, or nil: x·0 is 0 for every finite x
-/// and NaN otherwise, summed in eight lanes over blocks of 64.
-func firstNonFinite(_ x: UnsafeBufferPointer<Float>) -> Int? {
-    var start = 0
-    while start < x.count {
-        let end = min(start + 64, x.count)
-        var acc = SIMD8<Float>()
-        var i = start
-        while i + 8 <= end {
-            acc += SIMD8(x[i], x[i + 1], x[i + 2], x[i + 3], x[i + 4], x[i + 5], x[i + 6], x[i + 7]) * 0
-            i += 8
-        }
-        var tail: Float = 0
-        while i < end { tail += x[i] * 0; i += 1 }
-        if !(acc.sum() + tail).isFinite { return (start..<end).first { !x[$0].isFinite } }
-        start = end
-    }
-    return nil
-}

@@ -1,3 +1,4 @@
+import ASRCore
 import CSndFile
 import Foundation
 

@@ -1,3 +1,4 @@
+import ASRCore
 import CSampleRate
 import Foundation
 

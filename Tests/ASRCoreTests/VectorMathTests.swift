@@ -94,3 +94,23 @@ import Testing
         }
     }
 }
+
+/// `firstNonFinite` finds the first NaN/±inf wherever it sits (inside an 8-lane
+/// group, at a 64-block edge, in the tail), and nothing in finite data — huge
+/// values included (x·0 is 0 for every finite x).
+@Suite struct FiniteScanTests {
+    @Test func findsTheFirstNonFiniteAnywhere() {
+        let n = 203
+        for position in [0, 5, 7, 8, 63, 64, 65, 127, 128, 191, 200, 202] {
+            for bad in [Float.nan, .infinity, -.infinity] {
+                var x = (0..<n).map { Float($0) / Float(n) * 1e37 - 5e36 }
+                x[position] = bad
+                if position + 3 < n { x[position + 3] = .nan }
+                #expect(x.withUnsafeBufferPointer(firstNonFinite) == position, "\(bad) at \(position)")
+                #expect(!allFinite(x))
+            }
+        }
+        let huge = [Float](repeating: .greatestFiniteMagnitude, count: 100) + [-.greatestFiniteMagnitude, 0, .leastNonzeroMagnitude]
+        #expect(huge.withUnsafeBufferPointer(firstNonFinite) == nil && allFinite(huge) && allFinite([]))
+    }
+}

@@ -54,7 +54,7 @@ public struct TrainStep {
         } catch {
             return .rejected("\(error)")
         }
-        guard result.loss.isFinite && !result.gradient.contains(where: { !$0.isFinite }) else {
+        guard result.loss.isFinite && allFinite(result.gradient) else {
             return .nonFinite(loss: result.loss)
         }
         model.zeroGrad()
@@ -62,24 +62,8 @@ public struct TrainStep {
         return .updated(loss: result.loss)
     }
 
-    /// Whether every weight is finite (a NaN or ±inf anywhere makes the sum of x·0 NaN).
-    public func weightsAreFinite() -> Bool {
-        for p in model.parameters {
-            let ok = p.value.withUnsafeBufferPointer { v -> Bool in
-                var acc = SIMD8<Float>()
-                var i = 0
-                while i + 8 <= v.count {
-                    acc += SIMD8(v[i], v[i + 1], v[i + 2], v[i + 3], v[i + 4], v[i + 5], v[i + 6], v[i + 7]) * 0
-                    i += 8
-                }
-                var tail: Float = 0
-                while i < v.count { tail += v[i] * 0; i += 1 }
-                return (acc.sum() + tail).isFinite
-            }
-            if !ok { return false }
-        }
-        return true
-    }
+    /// Whether every weight is finite.
+    public func weightsAreFinite() -> Bool { model.parameters.allSatisfy { allFinite($0.value) } }
 
     /// The second half: clipping and the optimizer update from the gradients in `grad`.
     public func apply(learningRate: Float) {
