@@ -34,10 +34,13 @@ chaos: deps
 
 ## fuzz: libFuzzer (-sanitize=fuzzer,address) over every parser — audio files and
 ## streams, recipes, manifests, Kaldi folders, tokens.txt, ARPA, safetensors, .npy,
-## asr score's transcripts — FUZZ_SECONDS each from the seeds in Fuzz/corpus.
+## asr score's transcripts — each until FUZZ_RUNS inputs or FUZZ_SECONDS, FUZZ_JOBS at a
+## time, from the seeds in Fuzz/corpus. A full campaign: make fuzz FUZZ_SECONDS=1800 FUZZ_JOBS=2.
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 1000000
+FUZZ_JOBS ?= 1
 fuzz: deps
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh
 
 ## consumer: build and run Examples/Consumer, a package that depends on this one by
 ## version (a clone of HEAD tagged 1.0.0): shows the libraries are usable as a dependency.

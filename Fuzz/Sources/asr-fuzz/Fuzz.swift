@@ -24,7 +24,9 @@ public func initialize(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutabl
         exit(2)
     }
     target = t
-    scratch = FileManager.default.temporaryDirectory.appendingPathComponent("asr-fuzz-\(name)-\(getpid())").path
+    // Every input goes through files (the readers take paths): memory-backed /dev/shm when there is one.
+    let base = FileManager.default.isWritableFile(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
+    scratch = base.appendingPathComponent("asr-fuzz-\(name)-\(getpid())").path
     try? FileManager.default.createDirectory(atPath: scratch + "/kaldi", withIntermediateDirectories: true)
     return 0
 }
