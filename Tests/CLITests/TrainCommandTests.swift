@@ -370,15 +370,20 @@ import _TestSupport
     @Test func randomKillsResumeToTheSameWeights() throws {
         let dir = TestPaths.temporaryDirectory("e2e-chaos")
         let target = Int(ProcessInfo.processInfo.environment["ASR_CHAOS_KILLS"] ?? "") ?? 4
-        let epochs = 4 + target
-        let started = Date()
-        let straight = try CLI.run(["train", recipe(dir, name: "calm", epochs: epochs)])
+        let epochs = 8 * max(target, 1)   // about a second of training per kill here
+        let calm = recipe(dir, name: "calm", epochs: epochs)
+        var started = Date()
+        let straight = try CLI.run(["train", calm])
         let whole = Date().timeIntervalSince(started)
+        started = Date()
+        _ = try CLI.run(["train", calm, "--resume"])   // loads everything, has nothing left to train: the start-up
+        let startup = Date().timeIntervalSince(started)
         #expect(straight.status == 0, "\(straight.stderr)")
         let chaos = recipe(dir, name: "chaos", epochs: epochs)
         let exp = dir.appendingPathComponent("exp/chaos")
         var rng = SeededGenerator(seed: 11)
         var kills = 0, runs = 0
+        var moments: [String] = []   // seconds into each killed run
         while true {
             runs += 1
             let p = Process()
@@ -387,13 +392,15 @@ import _TestSupport
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
+            let launched = Date()
             if kills < target {
-                // Up to 1.5× a fair share of the whole run: start-up, mid-epoch, validation and
-                // checkpoint writes all get hit, and the kills are spread over the whole run.
-                let deadline = Date().addingTimeInterval(0.05 + 1.5 * whole / Double(target) * Double(rng.nextUniform()))
+                // Anywhere in the start-up or up to twice a fair share of the training after it:
+                // loading, mid-epoch, validation, checkpoint and report writes all get hit.
+                let deadline = Date().addingTimeInterval(Double(rng.nextUniform()) * (startup + 2 * (whole - startup) / Double(target)))
                 while p.isRunning && Date() < deadline { usleep(1000) }
             }
             if p.isRunning && kills < target {
+                moments.append(String(format: "%.2f", Date().timeIntervalSince(launched)))
                 kill(p.processIdentifier, SIGKILL)
                 p.waitUntilExit()
                 kills += 1
@@ -417,6 +424,10 @@ import _TestSupport
         }
         let leftovers = FileManager.default.enumerator(atPath: dir.appendingPathComponent("exp").path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".tmp") } ?? []
         #expect(leftovers.isEmpty, "\(leftovers)")
+        let sums = try CLI.run(executable: URL(fileURLWithPath: "/usr/bin/sha256sum"),
+                               ["calm", "chaos"].map { dir.appendingPathComponent("exp/\($0)/checkpoints/epoch-\(epochs)/model.safetensors").path })
+        print("chaos: \(kills) kills at \(moments.joined(separator: ", ")) s into their runs (start-up \(String(format: "%.2f", startup)) s; "
+              + "\(runs) runs, \(epochs) epochs, \(String(format: "%.1f", whole)) s uninterrupted); final weights:\n\(sums.stdout)")
     }
 
     /// Every visible file of an experiment folder is whole.
