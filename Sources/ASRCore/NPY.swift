@@ -36,7 +36,7 @@ public enum NPY {
     /// Reads a 1-D or 2-D float array from `path`.
     public static func read(_ path: String) throws -> Matrix {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = fileContents(path) else {
             throw FileError.cannotRead(path: path, reason: "permission denied or not a file")
         }
         return try decode(data, path: path)

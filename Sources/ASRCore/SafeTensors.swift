@@ -45,7 +45,7 @@ public enum SafeTensors {
     /// Reads every tensor (F32; F64 and F16/BF16 are converted) and the metadata.
     public static func read(_ path: String) throws -> (tensors: [String: NamedTensor], metadata: [String: String]) {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
+        guard let data = fileContents(path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
         return try decode(data, path: path)
     }
 

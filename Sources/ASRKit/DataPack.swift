@@ -96,7 +96,7 @@ public enum DataPack {
                 return o
             }
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = fileContents(path), let text = String(data: data, encoding: .utf8) else {
             throw FileError.cannotRead(path: path, reason: "not readable UTF-8 text")
         }
         let objects = TextLines.split(text)

@@ -73,7 +73,7 @@ public enum DataSet {
     /// string fields, `text` among them then, become attributes.
     public static func loadManifest(_ path: String, normalize: TextNormalization, field: String = "text",
                                     requireText: Bool = true) throws -> [Utterance] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = fileContents(path), let text = String(data: data, encoding: .utf8) else {
             throw FileError.cannotRead(path: path, reason: "not readable UTF-8 text")
         }
         let base = (path as NSString).deletingLastPathComponent
@@ -135,7 +135,7 @@ public enum DataSet {
                 if required { throw FileError.notFound(path: p) }
                 return []
             }
-            guard let d = FileManager.default.contents(atPath: p), let s = String(data: d, encoding: .utf8) else {
+            guard let d = fileContents(p), let s = String(data: d, encoding: .utf8) else {
                 throw FileError.cannotRead(path: p, reason: "not readable UTF-8 text")
             }
             var rows: [(String, String, Int)] = []

@@ -261,7 +261,7 @@ public struct Recipe: Codable, Equatable, Sendable, DefaultConstructible, Valida
     /// is an error naming it.
     public static func load(_ path: String, overrides: [String] = []) throws -> Recipe {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
+        guard let data = fileContents(path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
         let recipe: Recipe
         if overrides.isEmpty {
             recipe = try StrictJSON.decode(Recipe.self, from: data, source: path)

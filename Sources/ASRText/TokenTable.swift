@@ -55,7 +55,7 @@ public struct TokenTable: Equatable, Sendable {
 
     public static func load(_ path: String) throws -> TokenTable {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = fileContents(path), let text = String(data: data, encoding: .utf8) else {
             throw FileError.cannotRead(path: path, reason: "not readable UTF-8 text")
         }
         var lines = TextLines.split(text)

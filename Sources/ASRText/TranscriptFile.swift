@@ -91,7 +91,7 @@ public enum TranscriptFile {
 
     public static func readLines(_ path: String) throws -> [Substring] {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
+        guard let data = fileContents(path) else { throw FileError.cannotRead(path: path, reason: "permission denied") }
         guard let text = String(data: data, encoding: .utf8) else { throw FileError.malformed(path: path, reason: "not UTF-8 text") }
         var lines = TextLines.split(text)
         if lines.last == "" { lines.removeLast() }

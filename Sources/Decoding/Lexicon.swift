@@ -82,7 +82,7 @@ public struct Lexicon: Sendable, Equatable {
     /// are skipped. `normalize` maps each word as transcripts are mapped. A word
     /// the tokens cannot spell is an error naming the file and line.
     public static func load(_ path: String, tokens: [String], normalize: (String) -> String = { $0 }) throws -> Lexicon {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError.notFound(path: path) }
+        guard let data = fileContents(path) else { throw FileError.notFound(path: path) }
         guard let text = String(data: data, encoding: .utf8) else { throw FileError.cannotRead(path: path, reason: "not UTF-8 text") }
         var words: [[Int]] = []
         for (n, line) in TextLines.split(text).enumerated() {

@@ -95,7 +95,7 @@ public struct NGramLM: LanguageModel {
     /// Reads an ARPA file. Errors name the file and line.
     public static func load(arpa path: String) throws -> NGramLM {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = fileContents(path) else {
             throw FileError.cannotRead(path: path, reason: "permission denied")
         }
         guard let text = String(data: data, encoding: .utf8) else {

@@ -59,7 +59,7 @@ public struct ReadingLexicon: Equatable, Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw FileError.notFound(path: path, hint: "write one with `asr lm readings TRAIN.jsonl --spoken pinyin --out readings.tsv`")
         }
-        guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else {
+        guard let data = fileContents(path), let s = String(data: data, encoding: .utf8) else {
             throw FileError.cannotRead(path: path, reason: "not readable UTF-8 text")
         }
         var entries: [(String, [String])] = []

@@ -77,7 +77,7 @@ public struct CMVNStats: Codable, Equatable, Sendable {
 
     /// Reads statistics written by `save`.
     public static func load(from path: String) throws -> CMVNStats {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError.notFound(path: path) }
+        guard let data = fileContents(path) else { throw FileError.notFound(path: path) }
         let stats: CMVNStats
         do {
             stats = try StrictJSON.decoder().decode(CMVNStats.self, from: data)

@@ -101,7 +101,7 @@ struct FeaturesCommand: ParsableCommand {
 
 /// Reads a recipe file and decodes its `features` section strictly.
 func loadFeatureSection(_ path: String) throws -> FeatureOptions {
-    guard let data = FileManager.default.contents(atPath: path) else { throw FileError.notFound(path: path) }
+    guard let data = fileContents(path) else { throw FileError.notFound(path: path) }
     let object: Any
     do { object = try JSONSerialization.jsonObject(with: data) } catch {
         throw ConfigError.syntax(source: path, reason: StrictJSON.syntaxReason(error, data: data))

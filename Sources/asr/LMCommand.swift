@@ -29,7 +29,7 @@ struct LMCommand: ParsableCommand {
 
         func run() throws {
             guard FileManager.default.fileExists(atPath: text) else { throw FileError.notFound(path: text) }
-            guard let data = FileManager.default.contents(atPath: text), let s = String(data: data, encoding: .utf8) else {
+            guard let data = fileContents(text), let s = String(data: data, encoding: .utf8) else {
                 throw FileError.cannotRead(path: text, reason: "not UTF-8 text")
             }
             let sentences: [[String]] = s.split(whereSeparator: \.isNewline).compactMap { line in

@@ -49,7 +49,7 @@ struct CheckpointStore {
     /// Reads the trainer state of checkpoint `name`.
     func state(_ name: String) throws -> TrainerState {
         let file = (path(name) as NSString).appendingPathComponent("trainer.json")
-        guard let data = FileManager.default.contents(atPath: file) else { throw FileError.notFound(path: file) }
+        guard let data = fileContents(file) else { throw FileError.notFound(path: file) }
         return try ModelBundle.decoder().decode(TrainerState.self, from: data)
     }
 

@@ -56,7 +56,7 @@ final class ExampleIndex: @unchecked Sendable {
     /// nil when it is not a file of lines (a Kaldi folder).
     init?(manifest: String, examples: [Example], normalize: TextNormalization, field: String, tokens: TokenTable) throws {
         guard examples.allSatisfy({ $0.line != nil }) else { return nil }
-        guard let data = FileManager.default.contents(atPath: manifest) else {
+        guard let data = fileContents(manifest) else {
             throw FileError.cannotRead(path: manifest, reason: "not readable")
         }
         // Byte offset of every line (1-based line n starts at starts[n - 1]).

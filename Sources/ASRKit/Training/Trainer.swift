@@ -263,7 +263,7 @@ public final class Trainer {
     /// by this version (missing keys take their defaults), train the same as `hash`?
     func startedByAnotherVersion(sameAs hash: String) -> Bool {
         let path = (expDir as NSString).appendingPathComponent("recipe.json")
-        guard let old = FileManager.default.contents(atPath: path),
+        guard let old = fileContents(path),
               let oldRecipe = try? StrictJSON.decode(Recipe.self, from: old, source: path) else { return false }
         return (try? Self.trainingHash(oldRecipe)) == hash
     }
@@ -272,7 +272,7 @@ public final class Trainer {
     /// and this recipe, as "key old → new" (at most 5); empty when it cannot tell.
     func changedKeys() -> [String] {
         let path = (expDir as NSString).appendingPathComponent("recipe.json")
-        guard let old = FileManager.default.contents(atPath: path),
+        guard let old = fileContents(path),
               let oldRecipe = try? StrictJSON.decode(Recipe.self, from: old, source: path),
               let a = try? JSONSerialization.jsonObject(with: StrictJSON.encode(oldRecipe)) as? [String: Any],
               let b = try? JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as? [String: Any] else { return [] }
