@@ -42,7 +42,6 @@ public enum TranscriptFile {
         let ia = ids(a), ib = ids(b)
         guard !ia.isEmpty, Set(ia).count == ia.count, Set(ib).count == ib.count else { return false }
         let shared = Set(ia).intersection(ib).count
-        func idLike(_ w: String) -> Bool { w.contains { $0.isNumber || $0 == "_" || $0 == "-" } }
         return shared * 2 >= max(ia.count, ib.count) && ia.allSatisfy(idLike) && ib.allSatisfy(idLike)
     }
 
@@ -64,7 +63,6 @@ public enum TranscriptFile {
             }
             let ia = firsts(a), ib = firsts(b)
             let sa = Set(ia.map(\.id)), sb = Set(ib.map(\.id))
-            func idLike(_ w: Substring) -> Bool { w.contains { $0.isNumber || $0 == "_" || $0 == "-" } }
             let sharedA = ia.filter { idLike($0.id) && sb.contains($0.id) }.count
             let sharedB = ib.filter { idLike($0.id) && sa.contains($0.id) }.count
             guard !ia.isEmpty, !ib.isEmpty, sharedA * 2 > ia.count, sharedB * 2 > ib.count else { return (.lines, .lines) }
@@ -88,6 +86,9 @@ public enum TranscriptFile {
         default: return (fa, fb)
         }
     }
+
+    /// An utterance id has a digit, `_` or `-` (a plain word rarely does).
+    static func idLike<S: StringProtocol>(_ w: S) -> Bool { w.contains { $0.isNumber || $0 == "_" || $0 == "-" } }
 
     public static func readLines(_ path: String) throws -> [Substring] {
         guard FileManager.default.fileExists(atPath: path) else { throw FileError.notFound(path: path) }

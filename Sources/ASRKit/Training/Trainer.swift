@@ -242,16 +242,23 @@ public final class Trainer {
     /// output folder and the data pipeline's memory settings: what training
     /// results depend on. Those may change between a run and its resume.
     static func trainingHash(_ recipe: Recipe) throws -> String {
+        fnv1a(try JSONSerialization.data(withJSONObject: trainingSettings(recipe), options: [.sortedKeys]))
+    }
+
+    /// The recipe as a JSON object without what training results do not depend on:
+    /// `decode`, where the experiment lives (`name`, `output`: a copied or renamed
+    /// experiment resumes), and the data pipeline's memory and overlap settings.
+    static func trainingSettings(_ recipe: Recipe) throws -> [String: Any] {
         var object = try JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as! [String: Any]  // a struct encodes to an object
         object["decode"] = nil
-        object["name"] = nil     // where the experiment lives, not what it trains:
-        object["output"] = nil   // a copied or renamed experiment resumes
-        if var data = object["data"] as? [String: Any] {   // memory and overlap, not results
+        object["name"] = nil
+        object["output"] = nil
+        if var data = object["data"] as? [String: Any] {
             data["cache_mb"] = nil
             data["prefetch_batches"] = nil
             object["data"] = data
         }
-        return fnv1a(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        return object
     }
 
     static func fnv1a(_ bytes: Data) -> String {
@@ -262,20 +269,20 @@ public final class Trainer {
     /// keys, or whose recipe lacked keys added since): does its recipe.json, read
     /// by this version (missing keys take their defaults), train the same as `hash`?
     func startedByAnotherVersion(sameAs hash: String) -> Bool {
-        let path = (expDir as NSString).appendingPathComponent("recipe.json")
-        guard let old = fileContents(path),
-              let oldRecipe = try? StrictJSON.decode(Recipe.self, from: old, source: path) else { return false }
+        guard let oldRecipe = storedRecipe() else { return false }
         return (try? Self.trainingHash(oldRecipe)) == hash
+    }
+
+    /// The experiment's recipe.json, read by this version (missing keys take their defaults).
+    func storedRecipe() -> Recipe? {
+        let path = (expDir as NSString).appendingPathComponent("recipe.json")
+        return fileContents(path).flatMap { try? StrictJSON.decode(Recipe.self, from: $0, source: path) }
     }
 
     /// The training keys whose values differ between the experiment's recipe.json
     /// and this recipe, as "key old → new" (at most 5); empty when it cannot tell.
     func changedKeys() -> [String] {
-        let path = (expDir as NSString).appendingPathComponent("recipe.json")
-        guard let old = fileContents(path),
-              let oldRecipe = try? StrictJSON.decode(Recipe.self, from: old, source: path),
-              let a = try? JSONSerialization.jsonObject(with: StrictJSON.encode(oldRecipe)) as? [String: Any],
-              let b = try? JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as? [String: Any] else { return [] }
+        guard let oldRecipe = storedRecipe(), let a = try? Self.trainingSettings(oldRecipe), let b = try? Self.trainingSettings(recipe) else { return [] }
         func flat(_ v: Any, _ key: String, _ out: inout [String: String]) {
             if let d = v as? [String: Any] {
                 for (k, x) in d { flat(x, key.isEmpty ? k : key + "." + k, &out) }
@@ -286,9 +293,7 @@ public final class Trainer {
         var fa: [String: String] = [:], fb: [String: String] = [:]
         flat(a, "", &fa)
         flat(b, "", &fb)
-        let ignored = ["decode", "name", "output", "data.cache_mb", "data.prefetch_batches"]
-        return Set(fa.keys).union(fb.keys).sorted()
-            .filter { k in fa[k] != fb[k] && !ignored.contains { k == $0 || k.hasPrefix($0 + ".") } }
+        return Set(fa.keys).union(fb.keys).sorted().filter { fa[$0] != fb[$0] }
             .prefix(5).map { "\($0) \(fa[$0] ?? "(none)") → \(fb[$0] ?? "(none)")" }
     }
 
