@@ -31,6 +31,17 @@ public struct SequenceBatch {
     }
 }
 
+/// The state a recurrent direction carries between steps: `h` (and the
+/// LSTM's cell `c`; empty for the GRU), `[B·H]` each.
+public struct RecurrentState: Equatable, Sendable {
+    public var h: [Float]
+    public var c: [Float]
+    public init(h: [Float], c: [Float]) {
+        self.h = h
+        self.c = c
+    }
+}
+
 /// One direction of one recurrent layer, with backprop through time.
 ///
 /// Forward: one GEMM projects all T·B inputs (`X W_ihᵀ + b`), then one
@@ -85,6 +96,17 @@ public final class RecurrentDirection: ParameterContainer {
 
     /// Output `[T·B, H]` (zeros on padding).
     public func forward(_ input: SequenceBatch, training: Bool = true) -> Matrix {
+        run(input, training: training, initial: nil, keepStateAt: nil).output
+    }
+
+    /// Inference from a given state (nil: zeros), also returning the state
+    /// after processing time index `keepStateAt` (nil: none) — what a chunked
+    /// stream carries from one chunk to the next. `[B·H]` each.
+    public func infer(_ input: SequenceBatch, from initial: RecurrentState?, keepStateAt: Int?) -> (output: Matrix, state: RecurrentState?) {
+        run(input, training: false, initial: initial, keepStateAt: keepStateAt)
+    }
+
+    private func run(_ input: SequenceBatch, training: Bool, initial: RecurrentState?, keepStateAt: Int?) -> (output: Matrix, state: RecurrentState?) {
         let T = input.frames, B = input.batch, H = hiddenSize, D = inputSize
         let GH = cell.gates * H
         let level = Int32(simdLevel)
@@ -113,6 +135,8 @@ public final class RecurrentDirection: ParameterContainer {
         }
         let bias = cell == .lstm ? zip(biasIH.value, biasHH.value).map { $0 + $1 } : []
         let zeros = [Float](repeating: 0, count: B * H)
+        if let initial { precondition(initial.h.count == B * H && (cell == .gru || initial.c.count == B * H), "initial state of the wrong size") }
+        let h0 = initial?.h ?? zeros, c0 = cell == .lstm ? (initial?.c ?? zeros) : zeros
         var hh = [Float](repeating: 0, count: cell == .gru ? B * GH : 0)  // GRU: h W_hhᵀ + b_hh for one step
         var prevT = -1
         gates.withUnsafeMutableBufferPointer { gBuf in
@@ -121,7 +145,8 @@ public final class RecurrentDirection: ParameterContainer {
         tanhC.withUnsafeMutableBufferPointer { tcBuf in
         ghn.withUnsafeMutableBufferPointer { nBuf in
         output.storage.withUnsafeMutableBufferPointer { oBuf in
-        zeros.withUnsafeBufferPointer { zBuf in
+        h0.withUnsafeBufferPointer { zBuf in
+        c0.withUnsafeBufferPointer { c0Buf in
         bias.withUnsafeBufferPointer { biasBuf in
         hh.withUnsafeMutableBufferPointer { hhBuf in
         weightHH.value.withUnsafeBufferPointer { whh in
@@ -133,7 +158,7 @@ public final class RecurrentDirection: ParameterContainer {
                 let o = oBuf.baseAddress! + t * B * H
                 switch cell {
                 case .lstm:
-                    let cPrev: UnsafePointer<Float> = prevT < 0 ? zBuf.baseAddress! : UnsafePointer(cBuf.baseAddress! + prevT * B * H)
+                    let cPrev: UnsafePointer<Float> = prevT < 0 ? c0Buf.baseAddress! : UnsafePointer(cBuf.baseAddress! + prevT * B * H)
                     stepGEMM(.transpose, m: B, n: GH, k: H, hPrev, lda: H, whh.baseAddress!, ldb: H, beta: 1, G, ldc: GH)
                     let cOut = cBuf.baseAddress! + t * B * H
                     let tc = tcBuf.baseAddress! + t * B * H
@@ -166,7 +191,13 @@ public final class RecurrentDirection: ParameterContainer {
                 }
                 prevT = t
             }
-        }}}}}}}}}}}
+        }}}}}}}}}}}}
+        var kept: RecurrentState?
+        if let k = keepStateAt {
+            precondition(k >= 0 && k < T, "state kept at \(k) of \(T) frames")
+            kept = RecurrentState(h: Array(states[(k * B * H)..<((k + 1) * B * H)]),
+                                  c: cell == .lstm ? Array(cells[(k * B * H)..<((k + 1) * B * H)]) : [])
+        }
         if training {
             self.x = input.data
             self.T = T
@@ -179,7 +210,7 @@ public final class RecurrentDirection: ParameterContainer {
             self.ghn = ghn
             self.cachedForBackward = true
         }
-        return output
+        return (output, kept)
     }
 
     /// Backward through time. `dOut` `[T·B, H]` (padding rows ignored).
@@ -199,6 +230,7 @@ public final class RecurrentDirection: ParameterContainer {
         var dhTmp = [Float](repeating: 0, count: B * H)
         let steps = order(T)
         let zeros = [Float](repeating: 0, count: B * H)
+        let h0 = zeros, c0 = zeros  // backward starts from the zero state (training)
         gates.withUnsafeMutableBufferPointer { gBuf in
         dG.withUnsafeMutableBufferPointer { dgBuf in
         dGh.withUnsafeMutableBufferPointer { dghBuf in
@@ -210,7 +242,8 @@ public final class RecurrentDirection: ParameterContainer {
         ghn.withUnsafeBufferPointer { nBuf in
         states.withUnsafeBufferPointer { sBuf in
         dOut.storage.withUnsafeBufferPointer { dO in
-        zeros.withUnsafeBufferPointer { zBuf in
+        h0.withUnsafeBufferPointer { zBuf in
+        c0.withUnsafeBufferPointer { c0Buf in
         weightHH.value.withUnsafeBufferPointer { whh in
             for (k, t) in steps.enumerated().reversed() {
                 let prevT = k > 0 ? steps[k - 1] : -1
@@ -220,7 +253,7 @@ public final class RecurrentDirection: ParameterContainer {
                 let allValid = lengths.allSatisfy { t < $0 }
                 switch cell {
                 case .lstm:
-                    let cPrev: UnsafePointer<Float> = prevT < 0 ? zBuf.baseAddress! : cBuf.baseAddress! + prevT * B * H
+                    let cPrev: UnsafePointer<Float> = prevT < 0 ? c0Buf.baseAddress! : cBuf.baseAddress! + prevT * B * H
                     for b in 0..<B where t < lengths[b] {  // padded rows: dh, dc carry over; gates are 0
                         asr_lstm_backward_row(level, G + b * GH, tcBuf.baseAddress! + (t * B + b) * H, cPrev + b * H,
                                               dhn.baseAddress! + b * H, dOt + b * H, dcn.baseAddress! + b * H, H)
@@ -247,7 +280,7 @@ public final class RecurrentDirection: ParameterContainer {
                 }
                 // Padded rows: the incoming output gradient is ignored, dh passes through unchanged.
             }
-        }}}}}}}}}}}}}
+        }}}}}}}}}}}}}}
         // Weight gradients over all steps at once (padded rows of the gate gradients are 0).
         let N = T * B
         let dGates = cell == .lstm ? gates : dG  // the LSTM's cached gates now hold their gradients
