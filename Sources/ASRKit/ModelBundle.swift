@@ -12,7 +12,7 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var format = 1
     public var name: String
     public var features: FeatureOptions
-    /// Global CMVN statistics (when `features.cmvn == .global`).
+    /// Training-set CMVN statistics (when `features.cmvn` is `global` or `online`).
     public var cmvn: CMVNStats?
     public var model: ModelOptions
     /// Feature dimension D the model takes.
@@ -145,7 +145,10 @@ public final class ModelBundle: @unchecked Sendable {
     public func features(_ samples: [Float]) -> Matrix { pipeline.compute(samples) }
 
     /// Log-probabilities `[T′, V]` for one utterance's features.
-    public func logProbs(_ feats: Matrix) -> Matrix {
+    public func logProbs(_ feats: Matrix, chunk: ChunkOptions = ChunkOptions()) -> Matrix {
+        if chunk.isChunked {
+            return logSoftmaxRows(model.forwardChunked(feats, chunk: chunk.frames, rightContext: chunk.rightContext))
+        }
         let x = SequenceBatch(data: feats, frames: feats.rows, batch: 1, lengths: [feats.rows])
         let y = model.forward(x, training: false)
         return logSoftmaxRows(y.data)

@@ -2,6 +2,7 @@ import AudioIO
 import Decoding
 import Features
 import Foundation
+import NN
 
 /// What a stream says as it is transcribed: a partial hypothesis of the
 /// utterance under way whenever it changes, and a final result per utterance
@@ -60,9 +61,13 @@ public struct StreamingOptions: Sendable, Equatable {
 /// the utterances as the audio arrives; the utterance under way is decoded
 /// again every `partialEvery` seconds (a partial result, said when its text
 /// changes) and once more when it ends (the final result). A bidirectional
-/// model so hears all of the utterance so far at each partial; memory holds one
-/// utterance of audio (at most `maxSeconds`). Samples go in at the model's rate.
-/// One session per stream; sessions may share a `Transcriber`.
+/// model so hears all of the utterance so far at each partial — unless the
+/// decoding runs it chunk by chunk (`decode.chunk`): then only the new chunks
+/// go through the network at each partial (`ChunkedUtterance`), and a partial
+/// holds what the chunks whose right context has arrived say. The final result
+/// is the utterance decoded as `Transcriber.transcribe(samples:)` decodes it.
+/// Memory holds one utterance of audio (at most `maxSeconds`). Samples go in at
+/// the model's rate. One session per stream; sessions may share a `Transcriber`.
 public final class StreamingSession {
     public let transcriber: Transcriber
     public let options: StreamingOptions
@@ -81,6 +86,24 @@ public final class StreamingSession {
     private let pad: Int
     /// Where the previous utterance's audio ended, padding included (no sample is decoded twice).
     private var previousEnd = 0
+    /// The utterance under way's network state, when the model runs chunk by chunk.
+    private var chunked: ChunkedUtterance?
+
+    /// Whether `transcriber` can stream: chunk by chunk needs features whose
+    /// frames do not change as more audio arrives (CMVN online, global or none;
+    /// no pitch). An error names the key.
+    public static func check(_ transcriber: Transcriber) throws {
+        guard transcriber.decoding.chunk.isChunked else { return }
+        let f = transcriber.bundle.info.features
+        if f.cmvn == .utterance {
+            throw ConfigError.invalidValue(source: transcriber.bundle.directory, key: "features.cmvn", reason:
+                "streaming chunk by chunk (decode.chunk.frames \(transcriber.decoding.chunk.frames)) needs features that do not depend on audio still to come: this model normalises by the whole utterance (cmvn utterance); train with cmvn online, or stream with --chunk-frames 0")
+        }
+        if f.pitch.enabled {
+            throw ConfigError.invalidValue(source: transcriber.bundle.directory, key: "features.pitch", reason:
+                "streaming chunk by chunk needs features that do not depend on audio still to come: pitch tracking looks ahead; stream with --chunk-frames 0")
+        }
+    }
 
     public init(transcriber: Transcriber, options: StreamingOptions) {
         self.transcriber = transcriber
@@ -134,12 +157,14 @@ public final class StreamingSession {
             }
             lastPartial = ""
             partialDueFrame = f + partialFrames
+            chunked = transcriber.decoding.chunk.isChunked ? ChunkedUtterance(bundle: transcriber.bundle, chunk: transcriber.decoding.chunk) : nil
         case .ended(let r):
             let first = max(previousEnd, r.lowerBound * endpointer.samplesPerFrame - pad)
             let last = min(bufferStart + buffer.count, r.upperBound * endpointer.samplesPerFrame + pad)
             defer {
                 previousEnd = max(previousEnd, last)   // the next utterance's padding starts after this one's
                 partialDueFrame = .max
+                chunked = nil
                 // What follows the utterance stays (a forced cut goes on from `last`).
                 let kept = r.upperBound * endpointer.samplesPerFrame
                 if kept > bufferStart {
@@ -167,7 +192,14 @@ public final class StreamingSession {
         let first = max(previousEnd, f * endpointer.samplesPerFrame - pad), last = endpointer.frames * endpointer.samplesPerFrame
         guard last - first >= Int(Self.shortest * Double(rate)) else { return }
         let clock = ContinuousClock.now
-        let (t, _) = transcriber.transcribe(samples: slice(first, last))
+        let t: Transcript
+        if let chunked {
+            let lp = chunked.advance(slice(first, last))
+            guard lp.rows > 0 else { return }
+            t = transcriber.decode(lp)
+        } else {
+            t = transcriber.transcribe(samples: slice(first, last)).0
+        }
         let text = t.text.trimmingCharacters(in: .whitespaces)
         guard text != lastPartial else { return }
         lastPartial = text
@@ -194,5 +226,44 @@ public final class StreamingSession {
     private func milliseconds(since start: ContinuousClock.Instant) -> Double {
         let d = ContinuousClock.now - start
         return ((Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15) * 10).rounded() / 10
+    }
+}
+
+/// One utterance of a stream through a model run chunk by chunk: at each call
+/// the features of the utterance so far are computed again (cheap next to the
+/// network) and only their rows not seen yet, and final, go on through the
+/// network; the log-probabilities of every chunk whose right context has
+/// arrived are kept. Rows are final once the frames after them that deltas read
+/// are in; the CMVN must be causal (`StreamingSession.check`).
+final class ChunkedUtterance {
+    let bundle: ModelBundle
+    let run: ChunkedInference
+    /// Feature rows given to the network.
+    private var fed = 0
+    /// Log-probabilities so far, `[rows, V]` row-major.
+    private var logProbs: [Float] = []
+    /// Rows at the end that deltas may still change.
+    private let lookahead: Int
+
+    init(bundle: ModelBundle, chunk: ChunkOptions) {
+        self.bundle = bundle
+        run = ChunkedInference(model: bundle.model, chunk: chunk.frames, rightContext: chunk.rightContext)
+        let f = bundle.info.features
+        lookahead = f.deltaOrder * f.deltaWindow
+    }
+
+    /// The utterance's samples so far (from its start): log-probabilities of every chunk known now.
+    func advance(_ samples: [Float]) -> Matrix {
+        let x = bundle.pipeline.normalize(bundle.pipeline.computeUnnormalized(samples))
+        let final = max(fed, x.rows - lookahead)
+        if final > fed {
+            let D = x.cols
+            let rows = Matrix(rows: final - fed, cols: D, storage: Array(x.storage[(fed * D)..<(final * D)]))
+            fed = final
+            let logits = run.accept(rows)
+            if logits.rows > 0 { logProbs += logSoftmaxRows(logits).storage }
+        }
+        let V = bundle.model.outputSize
+        return Matrix(rows: logProbs.count / V, cols: V, storage: logProbs)
     }
 }

@@ -40,7 +40,7 @@ public final class Transcriber: @unchecked Sendable {
 
     /// Transcribes one waveform (mono, at the model's sample rate).
     public func transcribe(samples: [Float]) -> (Transcript, Matrix) {
-        let lp = bundle.logProbs(bundle.features(samples))
+        let lp = bundle.logProbs(bundle.features(samples), chunk: decoding.chunk)
         return (decode(lp), lp)
     }
 

@@ -72,6 +72,8 @@ public struct DecodingConfig: Codable, Equatable, Sendable, DefaultConstructible
     public var readings = ""
     /// How audio longer than `segmentation.longer_than` seconds is cut at pauses.
     public var segmentation = SegmentationOptions()
+    /// Latency-controlled inference: the model run chunk by chunk (0 frames = whole utterances).
+    public var chunk = ChunkOptions()
 
     public init() {}
 
@@ -105,6 +107,7 @@ public struct DecodingConfig: Codable, Equatable, Sendable, DefaultConstructible
         guard !(lexiconFromLm && !lexicon.isEmpty) else { throw invalid("lexicon_from_lm", "give either lexicon or lexicon_from_lm, not both") }
         for (i, h) in hotwords.enumerated() { _ = try Self.parseHotword(h, key: "hotwords[\(i)]") }
         try segmentation.validate()
+        try chunk.validate()
         if !readings.isEmpty {
             if let (key, _) = [("lexicon", !lexicon.isEmpty || lexiconFromLm), ("hotwords", !hotwords.isEmpty),
                                ("search", search == .pyctcdecode)].first(where: { $0.1 }) {
@@ -251,5 +254,38 @@ public struct DecodingResources: Sendable {
             r.hotwords = HotwordGraph(phrases: phrases, wordBoundary: wordMode ? tokens.firstIndex(of: " ") : nil)
         }
         return r
+    }
+}
+
+/// Latency-controlled inference (`NN.ChunkedInference`, LC-BLSTM): the model
+/// sees the audio in chunks of `frames` model frames (after frame stacking: 30 ms
+/// each with the recipes' stacking of 3), each with `right_context` frames that
+/// follow it; its forward directions carry their state from chunk to chunk. A
+/// chunk's output is known `frames + right_context` frames after it starts, so
+/// a stream's latency is bounded and its compute per frame too. A
+/// unidirectional model gives the same output for any chunk.
+public struct ChunkOptions: Codable, Equatable, Sendable, DefaultConstructible, Validatable {
+    /// Model frames per chunk; 0 = the whole utterance at once.
+    public var frames = 0
+    /// Model frames after each chunk that its reverse directions hear.
+    public var rightContext = 0
+
+    public init() {}
+
+    public init(frames: Int, rightContext: Int) {
+        self.frames = frames
+        self.rightContext = rightContext
+    }
+
+    /// Whether the model runs chunk by chunk.
+    public var isChunked: Bool { frames > 0 }
+
+    public func validate() throws {
+        guard frames >= 0 else {
+            throw ConfigError.invalidValue(source: "", key: "chunk.frames", reason: "expected model frames ≥ 0 (0 = whole utterances), found \(frames)")
+        }
+        guard rightContext >= 0 else {
+            throw ConfigError.invalidValue(source: "", key: "chunk.right_context", reason: "expected model frames ≥ 0, found \(rightContext)")
+        }
     }
 }

@@ -98,3 +98,50 @@ public func applyUtteranceCMVN(_ x: Matrix, normVars: Bool) -> Matrix {
     stats.accumulate(x)
     return stats.apply(to: x, normVars: normVars)
 }
+
+/// Causal CMVN, as Kaldi's `OnlineCmvn` without speaker statistics: frame t
+/// is normalised by the statistics of frames max(0, t − window + 1) … t; while
+/// those are fewer than `priorFrames`, the `prior` (global) statistics are added,
+/// scaled to make up the difference. Frame t depends on frames ≤ t only, so a
+/// stream's frames are normalised as they arrive, the same as over the whole
+/// utterance. Without a prior (or with `priorFrames` 0) the first frame is 0.
+public func applyOnlineCMVN(_ x: Matrix, prior: CMVNStats?, window: Int, priorFrames: Int, normVars: Bool) -> Matrix {
+    let T = x.rows, D = x.cols
+    precondition(window >= 1 && priorFrames >= 0, "online CMVN window ≥ 1 and prior frames ≥ 0")
+    if let prior { precondition(prior.dimension == D, "CMVN stats have dimension \(prior.dimension), features \(D)") }
+    let usable = prior.flatMap { $0.count > 0 ? $0 : nil }
+    var sum = [Double](repeating: 0, count: D), sq = [Double](repeating: 0, count: D)
+    var out = Matrix(rows: T, cols: D)
+    x.storage.withUnsafeBufferPointer { xs in
+    out.storage.withUnsafeMutableBufferPointer { o in
+        for t in 0..<T {
+            for d in 0..<D {
+                let v = Double(xs[t * D + d])
+                sum[d] += v
+                sq[d] += v * v
+            }
+            if t >= window {
+                for d in 0..<D {
+                    let v = Double(xs[(t - window) * D + d])
+                    sum[d] -= v
+                    sq[d] -= v * v
+                }
+            }
+            let n = Double(min(t + 1, window))
+            let lack = usable == nil ? 0 : Double(max(0, priorFrames - Int(n)))
+            let count = n + lack
+            for d in 0..<D {
+                var s = sum[d], s2 = sq[d]
+                if lack > 0, let g = usable {
+                    s += g.sum[d] * lack / g.count
+                    s2 += g.sumSquares[d] * lack / g.count
+                }
+                let mean = s / count
+                var y = Double(xs[t * D + d]) - mean
+                if normVars { y /= max(s2 / count - mean * mean, 1e-20).squareRoot() }
+                o[t * D + d] = Float(y)
+            }
+        }
+    }}
+    return out
+}

@@ -235,6 +235,13 @@ public enum CMVNMode: String, StrictEnum, Sendable {
     case utterance
     /// Statistics accumulated over the training set, saved with the model.
     case global
+    /// Causal: each frame by the frames before it (`cmvn_window`), the training
+    /// set's statistics standing in for the first `cmvn_prior_frames` (Kaldi's
+    /// online CMVN). What a stream can compute as the audio arrives.
+    case online
+
+    /// Whether the mode needs the training set's statistics (`global`, `online`).
+    public var needsStatistics: Bool { self == .global || self == .online }
 }
 
 /// The `features` section of a recipe: base features, deltas and CMVN.
@@ -252,6 +259,10 @@ public struct FeatureOptions: Codable, Equatable, Sendable, DefaultConstructible
     public var cmvn: CMVNMode = .none
     /// With CMVN, also scale each dimension to unit variance.
     public var cmvnNormVars = false
+    /// Online CMVN: frames in the running window (Kaldi's `cmn-window`, 600 = 6 s).
+    public var cmvnWindow = 600
+    /// Online CMVN: frames of training-set statistics while the window holds fewer (Kaldi's `global-frames`).
+    public var cmvnPriorFrames = 200
     /// Pitch features (3 a frame) appended after the deltas; off unless `enabled`.
     public var pitch = PitchOptions()
 
@@ -282,6 +293,12 @@ public struct FeatureOptions: Codable, Equatable, Sendable, DefaultConstructible
                 try pitch.validate()
                 try pitch.validate(sampleRate: frame.sampleRate)
             } catch let e as ConfigError { throw e.relocated(source: "", prefix: "pitch") }
+        }
+        guard cmvnWindow >= 1 else {
+            throw ConfigError.invalidValue(source: "", key: "cmvn_window", reason: "expected ≥ 1 frames, found \(cmvnWindow)")
+        }
+        guard cmvnPriorFrames >= 0 else {
+            throw ConfigError.invalidValue(source: "", key: "cmvn_prior_frames", reason: "expected ≥ 0 frames, found \(cmvnPriorFrames)")
         }
         guard (1...10).contains(deltaWindow) else {
             throw ConfigError.invalidValue(source: "", key: "delta_window", reason: "expected 1…10 frames, found \(deltaWindow)")

@@ -6,7 +6,7 @@ public struct FeaturePipeline: Sendable {
     public let extractor: any FeatureExtracting
     /// The pitch tracker, when `options.pitch.enabled`.
     public let pitch: PitchExtractor?
-    /// Global statistics, required when `options.cmvn == .global`.
+    /// Training-set statistics, required when `options.cmvn` is `.global` or `.online`.
     public var globalStats: CMVNStats?
 
     public init(_ options: FeatureOptions, globalStats: CMVNStats? = nil) {
@@ -41,16 +41,24 @@ public struct FeaturePipeline: Sendable {
         return out
     }
 
-    /// Features `[T, D]` with CMVN as configured. With `.global` and no
+    /// Features `[T, D]` with CMVN as configured. With `.global`/`.online` and no
     /// statistics loaded this is a programming error (callers load them first).
     public func compute(_ samples: [Float], vtlnWarp: Float? = nil) -> Matrix {
-        let x = computeUnnormalized(samples, vtlnWarp: vtlnWarp)
+        normalize(computeUnnormalized(samples, vtlnWarp: vtlnWarp))
+    }
+
+    /// CMVN as configured, of `computeUnnormalized`'s features (`.online`: frame t from frames ≤ t).
+    public func normalize(_ x: Matrix) -> Matrix {
         switch options.cmvn {
         case .none: return x
         case .utterance: return applyUtteranceCMVN(x, normVars: options.cmvnNormVars)
         case .global:
             guard let s = globalStats else { preconditionFailure("global CMVN needs statistics: accumulate or load them first") }
             return s.apply(to: x, normVars: options.cmvnNormVars)
+        case .online:
+            guard let s = globalStats else { preconditionFailure("online CMVN needs training statistics: accumulate or load them first") }
+            return applyOnlineCMVN(x, prior: s, window: options.cmvnWindow, priorFrames: options.cmvnPriorFrames,
+                                   normVars: options.cmvnNormVars)
         }
     }
 }

@@ -32,6 +32,10 @@ struct DecodingFlags: ParsableArguments {
     var segmentLongerThan: Double?
     @Option(parsing: .unconditional, help: "Longest piece of a cut recording, seconds (decode.segmentation.max_seconds).") var maxSegmentSeconds: Double?
     @Option(parsing: .unconditional, help: "Audio kept around each piece of a cut recording or stream, seconds (decode.segmentation.padding).") var segmentPadding: Double?
+    @Option(parsing: .unconditional, help: "Run the model chunk by chunk, this many model frames each (latency-controlled BLSTM; 0 = whole utterances; decode.chunk.frames).")
+    var chunkFrames: Int?
+    @Option(parsing: .unconditional, help: "Model frames after each chunk that its reverse directions hear (decode.chunk.right_context).")
+    var rightContext: Int?
 
     func validate() throws {
         if lexicon != nil && lexiconFromLm { throw ValidationError("give either --lexicon or --lexicon-from-lm, not both") }
@@ -59,6 +63,8 @@ struct DecodingFlags: ParsableArguments {
         if let segmentLongerThan { d.segmentation.longerThan = segmentLongerThan }
         if let maxSegmentSeconds { d.segmentation.maxSeconds = maxSegmentSeconds }
         if let segmentPadding { d.segmentation.padding = segmentPadding }
+        if let chunkFrames { d.chunk.frames = chunkFrames }
+        if let rightContext { d.chunk.rightContext = rightContext }
         do { try d.validate() } catch let ConfigError.invalidValue(_, key, reason) {
             throw ValidationError("\(name(of: key, baseName: baseName)): \(reason)")
         }
@@ -79,6 +85,7 @@ struct DecodingFlags: ParsableArguments {
             "segmentation.longer_than": ("--segment-longer-than", segmentLongerThan != nil),
             "segmentation.max_seconds": ("--max-segment-seconds", maxSegmentSeconds != nil),
             "segmentation.padding": ("--segment-padding", segmentPadding != nil),
+            "chunk.frames": ("--chunk-frames", chunkFrames != nil), "chunk.right_context": ("--right-context", rightContext != nil),
         ]
         if let (flag, given) = flags[field], given { return flag }
         return "\(baseName) \(key)"

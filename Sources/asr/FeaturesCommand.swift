@@ -39,7 +39,7 @@ struct FeaturesCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Pre-emphasis coefficient (default 0.97).") var preemph: Float?
     @Option(parsing: .unconditional, help: "Dither standard deviation in int16 steps (default 0).") var dither: Float?
     @Option(help: "Add (fbank) or use as C0 (MFCC) the log energy.") var useEnergy: Bool?
-    @Option(help: "Normalisation: none or utterance (global needs --cmvn-stats).") var cmvn: CMVNMode?
+    @Option(help: "Normalisation: none or utterance (global and online need --cmvn-stats).") var cmvn: CMVNMode?
     @Option(help: "Global CMVN statistics (JSON) to apply.") var cmvnStats: String?
     @Flag(help: "With CMVN, also normalise variances.") var normVars = false
     @Flag(help: "Append 3 pitch features (POV, normalised log f0, delta log f0) for tonal languages.") var pitch = false
@@ -84,8 +84,8 @@ struct FeaturesCommand: ParsableCommand {
             throw e.relocated(source: recipe ?? "command line", prefix: recipe != nil ? "features" : "")
         }
         var stats: CMVNStats?
-        if options.cmvn == .global {
-            guard let cmvnStats else { throw ValidationError("--cmvn global needs --cmvn-stats FILE") }
+        if options.cmvn.needsStatistics {
+            guard let cmvnStats else { throw ValidationError("--cmvn \(options.cmvn.rawValue) needs --cmvn-stats FILE") }
             stats = try CMVNStats.load(from: cmvnStats)
             guard stats!.dimension == options.dimension else {
                 throw FileError.malformed(path: cmvnStats, reason: "CMVN statistics have dimension \(stats!.dimension), features have \(options.dimension)")

@@ -36,6 +36,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let transcriber = try decoding.transcriber()
+        try StreamingSession.check(transcriber)
         var options = ServerOptions()
         options.host = host
         options.port = port

@@ -146,6 +146,7 @@ extension TranscribeCommand {
     /// `--stream INPUT`: blocks of 0.1 s through a `StreamingSession`, one JSON line per event, flushed.
     func runStream(_ input: String) throws {
         let transcriber = try decoding.transcriber()
+        try StreamingSession.check(transcriber)
         let rate = transcriber.bundle.info.sampleRate
         let block: () throws -> [Float]
         let inputRate: Int

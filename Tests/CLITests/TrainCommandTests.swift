@@ -309,7 +309,30 @@ import _TestSupport
         bad[34] = 8
         let b = try CLI.run(["transcribe", "--model", model, "--stream", "-"], input: Data(bad))
         #expect(b.status != 0 && b.stderr.contains("<stdin>") && b.stderr.contains("16-bit"), "\(b.stderr)")
+        // Chunk by chunk (latency-controlled; this model's global CMVN is causal): the
+        // network hears each chunk once, so a partial only ever grows (greedy: each one
+        // the start of the next).
+        let chunked = try events(CLI.run(["transcribe", "--model", model, "--stream", joined, "--chunk-frames", "4", "--right-context", "2"]))
+        let chunkedFinals = chunked.filter { $0.type == "final" }
+        #expect(chunkedFinals.map(\.start) == finals.map(\.start), "the same utterances")
+        #expect(chunkedFinals.contains { f in chunked.filter { $0.type == "partial" && $0.segment == f.segment }.count >= 2 },
+                "some utterance has several partials (the growth check below is not vacuous)")
+        for f in chunkedFinals {
+            let partials = chunked.filter { $0.type == "partial" && $0.segment == f.segment }.map(\.text)
+            #expect(zip(partials, partials.dropFirst()).allSatisfy { $1.hasPrefix($0) }, "partials only grow: \(partials)")
+        }
+        // A model normalised by the whole utterance cannot stream chunk by chunk: named, not guessed.
+        let copy = dir.appendingPathComponent("utterance-cmvn").path
+        try FileManager.default.copyItem(atPath: model, toPath: copy)
+        let info = copy + "/model.json"
+        try String(contentsOfFile: info, encoding: .utf8).replacingOccurrences(of: "\"cmvn\" : \"global\"", with: "\"cmvn\" : \"utterance\"")
+            .write(toFile: info, atomically: true, encoding: .utf8)
+        #expect(try String(contentsOfFile: info, encoding: .utf8).contains("\"cmvn\" : \"utterance\""))
+        let noStream = try CLI.run(["transcribe", "--model", copy, "--stream", joined, "--chunk-frames", "4"])
+        #expect(noStream.status != 0 && noStream.stderr.contains("features.cmvn") && noStream.stderr.contains("cmvn online"), "\(noStream.stderr)")
+        #expect(try CLI.run(["transcribe", "--model", copy, "--stream", joined]).status == 0, "whole utterances stream with any CMVN")
         for (args, message) in [(["--stream", joined, joined], "one input"), (["--stream", "--format", "srt", joined], "JSON lines"),
+                                (["--stream", "--chunk-frames", "-2", joined], "--chunk-frames"),
                                 (["--sample-rate", "8000", joined], "go with --stream"), (["--stream", "--partial-every", "0", joined], "--partial-every"),
                                 (["--stream", "--realtime", "-"], "--realtime")] {
             let e = try CLI.run(["transcribe", "--model", model] + args)

@@ -205,6 +205,37 @@ import _TestSupport
         FileManager.default.createFile(atPath: p, contents: Data(#"{"count": 3}"#.utf8))
         #expect(throws: FileError.self) { try CMVNStats.load(from: p) }
     }
+
+    /// Online CMVN against the rule computed per frame from scratch in Double
+    /// (the window's frames, the prior scaled to the missing frames): 1e-5
+    /// absolute, over a window shorter than the input and a prior longer than
+    /// the first frames; and causal: a prefix's result is the whole's first rows.
+    @Test(arguments: [(7, 5, false), (7, 5, true), (300, 200, false), (1, 0, false), (4, 0, true)])
+    func onlineCMVNFollowsTheRule(window: Int, priorFrames: Int, normVars: Bool) {
+        var rng = SeededGenerator(seed: 11)
+        let T = 40, D = 3
+        let x = Matrix(rows: T, cols: D, storage: (0..<(T * D)).map { i in 2 + Float(i % D) + rng.nextGaussian() * Float(1 + i % D) })
+        var prior = CMVNStats(dimension: D)
+        prior.accumulate(Matrix(rows: 50, cols: D, storage: (0..<(50 * D)).map { _ in rng.nextGaussian() * 2 + 1 }))
+        let y = applyOnlineCMVN(x, prior: prior, window: window, priorFrames: priorFrames, normVars: normVars)
+        var worst = 0.0
+        for t in 0..<T {
+            let frames = max(0, t - window + 1)...t
+            let lack = Double(max(0, priorFrames - frames.count))
+            for d in 0..<D {
+                var s = prior.sum[d] * lack / prior.count, s2 = prior.sumSquares[d] * lack / prior.count
+                for u in frames { s += Double(x[u, d]); s2 += Double(x[u, d]) * Double(x[u, d]) }
+                let n = Double(frames.count) + lack
+                var want = Double(x[t, d]) - s / n
+                if normVars { want /= max(s2 / n - (s / n) * (s / n), 1e-20).squareRoot() }
+                worst = max(worst, abs(want - Double(y[t, d])))
+            }
+        }
+        #expect(worst < 1e-5, "window \(window), prior \(priorFrames): \(worst)")
+        let head = Matrix(rows: 13, cols: D, storage: Array(x.storage[0..<(13 * D)]))
+        let early = applyOnlineCMVN(head, prior: prior, window: window, priorFrames: priorFrames, normVars: normVars)
+        #expect(early.storage == Array(y.storage[0..<(13 * D)]))
+    }
 }
 
 @Suite struct FeatureOptionTests {

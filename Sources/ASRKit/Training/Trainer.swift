@@ -319,7 +319,7 @@ public final class Trainer {
         BLASThreads.set(1)
 
         var pipeline = FeaturePipeline(recipe.features)
-        let cmvn = recipe.features.cmvn == .global ? try globalCMVN(train, pipeline: pipeline, threads: threads) : nil
+        let cmvn = recipe.features.cmvn.needsStatistics ? try globalCMVN(train, pipeline: pipeline, threads: threads) : nil
         pipeline.globalStats = cmvn
 
         let model = AcousticModel(inputSize: pipeline.dimension, outputSize: tokens.count, options: recipe.model)
