@@ -39,6 +39,13 @@ int asr_denormals_flushed(void) { return 0; }
 #if defined(__GLIBC__)
 #include <malloc.h>
 int asr_release_free_memory(void) { return malloc_trim(0); }
+int asr_bound_heap(int arenas, int mmap_threshold) {
+    int ok = 1;
+    if (arenas > 0) ok &= mallopt(M_ARENA_MAX, arenas);
+    if (mmap_threshold > 0) ok &= mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    return ok;
+}
 #else
 int asr_release_free_memory(void) { return 0; }
+int asr_bound_heap(int arenas, int mmap_threshold) { return 0; }
 #endif

@@ -300,6 +300,7 @@ public final class Trainer {
     /// Runs training (or resumes it). Returns the model folder.
     @discardableResult
     public func run(resume: Bool, force: Bool = false, epochsOverride: Int? = nil) throws -> String {
+        boundHeapGrowth()   // before any thread has made its own arena
         let store = CheckpointStore(directory: checkpointDir)
         let leader = collective.isLeader
         var lock: ExperimentLock?

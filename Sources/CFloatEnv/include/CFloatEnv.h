@@ -17,5 +17,7 @@ int asr_denormals_flushed(void);
 /// (a parsed manifest) and it shows as resident for the rest of the run.
 /// Returns 1 when memory was released.
 int asr_release_free_memory(void);
+/* glibc: at most `arenas` malloc arenas and a fixed mmap threshold (bytes); 0 keeps a setting. 1 on success. */
+int asr_bound_heap(int arenas, int mmap_threshold);
 
 #endif
