@@ -149,15 +149,21 @@ memory: build
 	scripts/experiments/memory_scaling.sh -- --set data.cache_mb=256
 
 ## streaming: live transcription measured (after `make demo`): trains recipes/digits-stream.json
-## (unidirectional) if it is not there, then WER and word latency of both models on a 20-minute
-## stream of the test utterances, greedy and beam + LM (scripts/experiments/streaming.py;
-## exp/streaming/results.tsv, README "Live audio").
+## (unidirectional) and recipes/digits-chunked.json (online CMVN) if they are not there, then WER
+## and word latency on a 20-minute stream of the test utterances: the BiLSTM and the unidirectional
+## model greedy and beam + LM, the online-CMVN BiLSTM whole and chunked (scripts/experiments/streaming.py;
+## exp/streaming/results.tsv, exp/streaming-chunked/results.tsv; README "Live audio").
 streaming: build
 	@[ -f exp/digits/words.arpa ] || { echo "make demo first (exp/digits and its LM)"; exit 1; }
 	[ -f exp/digits-stream/model.json ] || .build/release/asr train recipes/digits-stream.json
 	scripts/experiments/streaming.py --models exp/digits exp/digits-stream --minutes 20
 	scripts/experiments/streaming.py --models exp/digits exp/digits-stream --minutes 20 -- --beam 8 \
 	  --lm exp/digits/words.arpa --alpha 0.3 --beta 1.0 --lexicon exp/digits/words.txt
+	[ -f exp/digits-chunked/model.json ] || .build/release/asr train recipes/digits-chunked.json
+	scripts/experiments/streaming.py --models exp/digits-chunked --minutes 20 --out exp/streaming-chunked
+	for cr in "8 8" "8 16" "16 16"; do set -- $$cr; \
+	  scripts/experiments/streaming.py --models exp/digits-chunked --minutes 20 --out exp/streaming-chunked \
+	    -- --chunk-frames $$1 --right-context $$2 || exit 1; done
 
 ## ablation: what each part of the digits recipe does on the held-out engine (hours:
 ## one training per line; results in exp/ablation/results.tsv, docs/ABLATION.md).
