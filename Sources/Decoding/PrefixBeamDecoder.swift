@@ -142,16 +142,28 @@ public struct PrefixBeamDecoder: CTCDecoding {
                     trie.add(node, pb: ninf, pnb: pnb + probs[base + last])
                 }
                 for (c, lp) in candidates {
-                    let ch = trie.child(node, c)
-                    if ch < 0 { continue }
                     // After a non-blank, the same token again only continues (above);
                     // a new copy needs a blank in between.
-                    trie.add(ch, pb: ninf, pnb: (c == last && node != 0 ? pb : total) + lp)
+                    let mass = (c == last && node != 0 ? pb : total) + lp
+                    if trie.defersNodes {
+                        trie.extend(node, c, pnb: mass)
+                    } else {
+                        let ch = trie.child(node, c)
+                        if ch < 0 { continue }
+                        trie.add(ch, pb: ninf, pnb: mass)
+                    }
                 }
             }
             // Keep the best beamWidth prefixes, then drop those far below the best.
             scored.removeAll(keepingCapacity: true)
+            let firstNew = Int32(trie.parent.count)
             for node in trie.touched {
+                if node < 0 {  // a prefix without a node yet: ranked under the id it would get
+                    let i = Int(-node - 1)
+                    let e = trie.pending[i]
+                    scored.append(((firstNew + Int32(i), ninf, e.pnb), trie.rank(e.parent, ninf, e.pnb)))
+                    continue
+                }
                 let n = Int(node)
                 let pb = trie.nextPb[n], pnb = trie.nextPnb[n]
                 scored.append(((node, pb, pnb), trie.rank(node, pb, pnb)))
@@ -164,6 +176,7 @@ public struct PrefixBeamDecoder: CTCDecoding {
                 for e in scored { top = max(top, e.score) }
                 scored.removeAll { $0.score < top + options.beamPruneLogProb }
             }
+            if !trie.pending.isEmpty { trie.materialize(&scored, firstNew: firstNew) }
             beam = scored.map(\.entry)
         }
         return trie.finish(beam, x)
@@ -191,8 +204,17 @@ private struct PrefixTrie {
     var children = IntTable()
     /// Per-frame accumulators, indexed by node; `stamp` marks nodes touched this frame.
     var nextPb: [Float] = [-.infinity], nextPnb: [Float] = [-.infinity], stamp: [Int32] = [-1]
+    /// The prefixes reached this frame in the order first reached: node ids, and
+    /// −(i + 1) for `pending[i]`.
     var touched: [Int32] = []
     var frame: Int32 = -1
+    /// Without LM, hotwords or lexicon a prefix's rank is its acoustic score alone,
+    /// so a new prefix gets its node only if it survives the frame: most
+    /// extensions do not, and making a node for each (12 arrays and the child
+    /// table, growing with beam × tokens × frames) was most of the search's time.
+    let defersNodes: Bool
+    /// This frame's new prefixes without a node: parent, token, mass ending in the token.
+    var pending: [(parent: Int32, token: Int32, pnb: Float)] = []
 
     init(_ d: PrefixBeamDecoder) {
         decoder = d
@@ -202,6 +224,7 @@ private struct PrefixTrie {
         checkPrefixes = d.lm != nil && d.lmUnit == .word && d.separator != nil && d.options.unknownPrefixPenalty != 0
         hotState = [Int32(d.hotwords?.initialState ?? 0)]
         lmStates = [d.lm?.initialState ?? []]
+        defersNodes = d.lm == nil && d.hotwords == nil && lexicon == nil
     }
 
     func tokenString(_ t: Int) -> String { t < decoder.tokens.count ? decoder.tokens[t] : "#\(t)" }
@@ -285,6 +308,32 @@ private struct PrefixTrie {
     mutating func startFrame(_ t: Int32) {
         frame = t
         touched.removeAll(keepingCapacity: true)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds mass ending in `tok` to prefix `p` + `tok` (`defersNodes`): to its node
+    /// if it has one, else as a pending prefix. Each (prefix, token) is extended
+    /// once a frame (the beam holds distinct prefixes), so pending ones never merge.
+    @inline(__always) mutating func extend(_ p: Int32, _ tok: Int, pnb: Float) {
+        if let c = children.get(Int(p) << 20 | tok) {
+            add(c, pb: -.infinity, pnb: pnb)
+        } else {
+            pending.append((p, Int32(tok), pnb))
+            touched.append(-Int32(pending.count))
+        }
+    }
+
+    /// Gives the surviving pending prefixes of `scored` (ids from `firstNew` on, in
+    /// the order they were reached) their nodes, in that order: ids keep their order,
+    /// so ties are broken as they were ranked.
+    mutating func materialize(_ scored: inout [(entry: (node: Int32, pb: Float, pnb: Float), score: Float)], firstNew: Int32) {
+        var survivors: [Int] = []
+        for (k, e) in scored.enumerated() where e.entry.node >= firstNew { survivors.append(k) }
+        survivors.sort { scored[$0].entry.node < scored[$1].entry.node }
+        for k in survivors {
+            let e = pending[Int(scored[k].entry.node - firstNew)]
+            scored[k].entry.node = child(e.parent, Int(e.token))
+        }
     }
 
     /// Adds probability mass (log) ending in blank and in non-blank to `node` this frame.
@@ -366,12 +415,13 @@ extension PrefixBeamDecoder {
         // last complete word, the partial word and the last token, only the best
         // survives a frame; decode_beams() (n-best) does not.
         let pruneHistory = options.nbest <= 1
-        var seen = Set<Int>()
+        var seen = FrameTable()
         // Beam entries: (node, last token or −1 for blank, score). Scores are
         // summed in Double, as pyctcdecode's Python floats are.
         var beam: [(node: Int32, last: Int32, score: Double)] = [(0, -1, 0)]
         var next = BeamAccumulator()
         var allowed = [Bool](repeating: false, count: V)
+        var order: [Int] = []
         let probs = x.storage
         for t in 0..<T {
             let base = t * V  // row t of the [T, V] log-probs
@@ -382,6 +432,7 @@ extension PrefixBeamDecoder {
             }
             allowed[best] = true
             next.removeAll()
+            trie.startFrame()
             for v in 0..<V where allowed[v] {
                 let lp = Double(probs[base + v])
                 for e in beam {
@@ -390,7 +441,7 @@ extension PrefixBeamDecoder {
                     } else if Int(e.last) == v {
                         next.add(e.node, e.last, e.score + lp)
                     } else {
-                        next.add(trie.child(e.node, v), Int32(v), e.score + lp)
+                        next.add(trie.reach(e.node, v), Int32(v), e.score + lp)
                     }
                 }
             }
@@ -398,16 +449,19 @@ extension PrefixBeamDecoder {
             for e in next.entries { top = max(top, e.score) }
             if options.beamPruneLogProb > -.infinity { next.entries.removeAll { $0.score < top + Double(options.beamPruneLogProb) } }
             if next.entries.count > options.beamWidth || pruneHistory {
-                next.entries.sort { $0.score > $1.score }
-                if next.entries.count > options.beamWidth { next.entries.removeLast(next.entries.count - options.beamWidth) }
+                keepBestSorted(&next.entries, options.beamWidth, scratch: &order)
             }
             if pruneHistory {
-                seen.removeAll(keepingCapacity: true)
+                seen.removeAll()
                 next.entries.removeAll { e in
-                    let n = Int(e.node)
-                    return !seen.insert(Int(trie.lastWord[n]) << 42 | Int(trie.partialWord[n]) << 21 | Int(e.last + 1)).inserted
+                    let (lastWord, partialWord) = trie.words(e.node)
+                    let key = Int(lastWord) << 42 | Int(partialWord) << 21 | Int(e.last + 1)
+                    if seen.get(key) != nil { return true }
+                    seen.set(key, 0)
+                    return false
                 }
             }
+            trie.materialize(&next.entries)
             beam = next.entries
         }
         // Merge the endings of each prefix and rank; a trailing space adds nothing
@@ -430,80 +484,169 @@ extension PrefixBeamDecoder {
 
 /// The prefixes of the pyctcdecode-compatible search, with, per prefix, the word
 /// being spelt and the last complete word as ids in a trie of words (0 = empty),
-/// for its history pruning.
+/// for its history pruning. A prefix reached for the first time gets its node only
+/// if it survives the frame (`reach`, then `materialize`): until then it has a
+/// provisional id (`firstNew` + its index among the frame's new prefixes, in the
+/// order they were reached), and the surviving ones get their nodes in that order.
 private struct WordTrackingTrie {
     let space: Int
     var parent: [Int32] = [-1], token: [Int32] = [-1]
     var partialWord: [Int32] = [0], lastWord: [Int32] = [0]
     var children = IntTable(), wordChildren = IntTable()
     var words: Int32 = 1
+    /// This frame's new prefixes: parent and token, by provisional id − `firstNew`;
+    /// their word ids (−1 until asked for) are found only for the few that need them.
+    var pending: [(parent: Int32, token: Int32, lastWord: Int32, partialWord: Int32)] = []
+    var pendingIndex = FrameTable()
+    var firstNew: Int32 = 1
 
     init(space: Int) { self.space = space }
 
-    mutating func child(_ p: Int32, _ tok: Int) -> Int32 {
+    mutating func startFrame() {
+        pending.removeAll(keepingCapacity: true)
+        pendingIndex.removeAll()
+        firstNew = Int32(parent.count)
+    }
+
+    /// The word ids of `tok` after a prefix with these word ids.
+    mutating func wordsAfter(lastWord last: Int32, partialWord partial: Int32, _ tok: Int) -> (Int32, Int32) {
+        if tok == space { return (partial != 0 ? partial : last, 0) }
+        let wkey = Int(partial) << 20 | tok
+        if let found = wordChildren.get(wkey) { return (last, found) }
+        let w = words
+        words += 1
+        wordChildren.set(wkey, w)
+        return (last, w)
+    }
+
+    /// The last complete word and the partial word of a node or a provisional id.
+    mutating func words(_ n: Int32) -> (Int32, Int32) {
+        if n < firstNew { return (lastWord[Int(n)], partialWord[Int(n)]) }
+        let i = Int(n - firstNew)
+        if pending[i].lastWord < 0 {
+            let p = Int(pending[i].parent)
+            (pending[i].lastWord, pending[i].partialWord) =
+                wordsAfter(lastWord: lastWord[p], partialWord: partialWord[p], Int(pending[i].token))
+        }
+        return (pending[i].lastWord, pending[i].partialWord)
+    }
+
+    /// The prefix `p` + `tok`: its node, or a provisional id if it has none yet.
+    /// `p` is a node (beam entries always are).
+    mutating func reach(_ p: Int32, _ tok: Int) -> Int32 {
         // A space at the start or after a space leaves the text unchanged.
         if tok == space && (p == 0 || Int(token[Int(p)]) == space) { return p }
         let key = Int(p) << 20 | tok
         if let c = children.get(key) { return c }
-        let id = Int32(parent.count)
-        parent.append(p); token.append(Int32(tok))
-        if tok == space {
-            partialWord.append(0)
-            lastWord.append(partialWord[Int(p)] != 0 ? partialWord[Int(p)] : lastWord[Int(p)])
-        } else {
-            let wkey = Int(partialWord[Int(p)]) << 20 | tok
-            let w: Int32
-            if let found = wordChildren.get(wkey) { w = found } else { w = words; words += 1; wordChildren.set(wkey, w) }
-            partialWord.append(w)
-            lastWord.append(lastWord[Int(p)])
+        if let i = pendingIndex.get(key) { return firstNew + i }
+        let i = Int32(pending.count)
+        pending.append((p, Int32(tok), -1, -1))
+        pendingIndex.set(key, i)
+        return firstNew + i
+    }
+
+    /// Gives the surviving provisional ids of `entries` their nodes, in provisional order.
+    mutating func materialize(_ entries: inout [(node: Int32, last: Int32, score: Double)]) {
+        if pending.isEmpty { return }
+        var survivors: [Int] = []
+        for (k, e) in entries.enumerated() where e.node >= firstNew { survivors.append(k) }
+        survivors.sort { entries[$0].node < entries[$1].node }
+        // One entry per provisional id: a new prefix always ends in its own token.
+        for k in survivors {
+            let (last, partial) = words(entries[k].node)
+            let e = pending[Int(entries[k].node - firstNew)]
+            let id = Int32(parent.count)
+            parent.append(e.parent); token.append(e.token)
+            partialWord.append(partial); lastWord.append(last)
+            children.set(Int(e.parent) << 20 | Int(e.token), id)
+            entries[k].node = id
         }
-        children.set(key, id)
-        return id
     }
 }
 
 /// One frame's beam entries of the compatible search, merged by (node, last token).
 private struct BeamAccumulator {
     var entries: [(node: Int32, last: Int32, score: Double)] = []
-    private var index: [Int: Int] = [:]  // (node << 21 | last + 1) → index in `entries`
+    private var index = FrameTable()  // (node << 21 | last + 1) → index in `entries`
 
     mutating func removeAll() {
         entries.removeAll(keepingCapacity: true)
-        index.removeAll(keepingCapacity: true)
+        index.removeAll()
     }
 
     mutating func add(_ node: Int32, _ last: Int32, _ score: Double) {
         let key = Int(node) << 21 | Int(last + 1)
-        if let i = index[key] { entries[i].score = logAdd(entries[i].score, score) } else {
-            index[key] = entries.count
+        if let i = index.get(key) { entries[Int(i)].score = logAdd(entries[Int(i)].score, score) } else {
+            index.set(key, Int32(entries.count))
             entries.append((node, last, score))
         }
     }
 }
 
+/// Keeps the `k` highest-scoring entries, best first, ties in their present order:
+/// what a stable sort by score and a cut after `k` give, in O(n + k log k) (a
+/// quickselect of the best `k` by score and position, then a sort of those).
+private func keepBestSorted(_ a: inout [(node: Int32, last: Int32, score: Double)], _ k: Int, scratch order: inout [Int]) {
+    order.removeAll(keepingCapacity: true)
+    order.append(contentsOf: a.indices)
+    a.withUnsafeBufferPointer { e in
+        order.withUnsafeMutableBufferPointer { o in
+            @inline(__always) func better(_ x: Int, _ y: Int) -> Bool {
+                e[x].score > e[y].score || (e[x].score == e[y].score && x < y)
+            }
+            var lo = 0, hi = o.count - 1
+            while o.count > k && lo < hi {
+                let mid = (lo + hi) / 2
+                if better(o[mid], o[lo]) { o.swapAt(mid, lo) }
+                if better(o[hi], o[lo]) { o.swapAt(hi, lo) }
+                if better(o[mid], o[hi]) { o.swapAt(mid, hi) }
+                var store = lo
+                for i in lo..<hi where better(o[i], o[hi]) {
+                    o.swapAt(i, store)
+                    store += 1
+                }
+                o.swapAt(store, hi)
+                if store == k - 1 || store == k { break }
+                if store < k { lo = store + 1 } else { hi = store - 1 }
+            }
+            let n = min(k, o.count)
+            o[0..<n].sort(by: better)
+        }
+    }
+    let n = min(k, a.count)
+    var kept = [(node: Int32, last: Int32, score: Double)]()
+    kept.reserveCapacity(n)
+    for i in 0..<n { kept.append(a[order[i]]) }
+    a = kept
+}
+
 /// Keeps the `k` highest-scoring entries (ties: lower node id first), in no
 /// particular order: a quickselect, O(n) on average.
-func keepBest(_ a: inout [(entry: (node: Int32, pb: Float, pnb: Float), score: Float)], _ k: Int) {
-    @inline(__always) func better(_ x: Int, _ y: Int) -> Bool {
-        a[x].score > a[y].score || (a[x].score == a[y].score && a[x].entry.node < a[y].entry.node)
-    }
-    var lo = 0, hi = a.count - 1
-    while lo < hi {
-        // Median-of-three pivot moved to hi.
-        let mid = (lo + hi) / 2
-        if better(mid, lo) { a.swapAt(mid, lo) }
-        if better(hi, lo) { a.swapAt(hi, lo) }
-        if better(mid, hi) { a.swapAt(mid, hi) }
-        var store = lo
-        for i in lo..<hi where better(i, hi) {
-            a.swapAt(i, store)
-            store += 1
+func keepBest(_ array: inout [(entry: (node: Int32, pb: Float, pnb: Float), score: Float)], _ k: Int) {
+    // On the buffer: no bounds or uniqueness checks in the partition loop (a sixth of
+    // the search's time with them at beam 64).
+    array.withUnsafeMutableBufferPointer { a in
+        @inline(__always) func better(_ x: Int, _ y: Int) -> Bool {
+            a[x].score > a[y].score || (a[x].score == a[y].score && a[x].entry.node < a[y].entry.node)
         }
-        a.swapAt(store, hi)
-        if store == k - 1 || store == k { break }
-        if store < k { lo = store + 1 } else { hi = store - 1 }
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            // Median-of-three pivot moved to hi.
+            let mid = (lo + hi) / 2
+            if better(mid, lo) { a.swapAt(mid, lo) }
+            if better(hi, lo) { a.swapAt(hi, lo) }
+            if better(mid, hi) { a.swapAt(mid, hi) }
+            var store = lo
+            for i in lo..<hi where better(i, hi) {
+                a.swapAt(i, store)
+                store += 1
+            }
+            a.swapAt(store, hi)
+            if store == k - 1 || store == k { break }
+            if store < k { lo = store + 1 } else { hi = store - 1 }
+        }
     }
-    a.removeLast(a.count - k)
+    array.removeLast(array.count - k)
 }
 
 /// A small open-addressing hash map Int → Int32 (keys ≥ 0), much faster than
@@ -552,5 +695,66 @@ struct IntTable {
         mask = keys.count - 1
         count = 0
         for (i, k) in oldKeys.enumerated() where k != -1 { set(k, oldValues[i]) }
+    }
+}
+
+/// An `IntTable` emptied in O(1) (`removeAll` starts a new generation; a slot of an
+/// older one counts as empty): the per-frame maps of the search.
+struct FrameTable {
+    private var keys: [Int]
+    private var values: [Int32]
+    private var stamps: [UInt32]
+    private var generation: UInt32 = 1
+    private var count = 0
+    private var mask: Int
+
+    init(capacity: Int = 256) {
+        var c = 16
+        while c < capacity * 2 { c <<= 1 }
+        keys = [Int](repeating: 0, count: c)
+        values = [Int32](repeating: 0, count: c)
+        stamps = [UInt32](repeating: 0, count: c)
+        mask = c - 1
+    }
+
+    mutating func removeAll() {
+        count = 0
+        if generation == .max {
+            for i in stamps.indices { stamps[i] = 0 }
+            generation = 0
+        }
+        generation += 1
+    }
+
+    @inline(__always) private func slot(_ key: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+    }
+
+    @inline(__always) func get(_ key: Int) -> Int32? {
+        var i = slot(key)
+        while stamps[i] == generation {
+            if keys[i] == key { return values[i] }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    mutating func set(_ key: Int, _ value: Int32) {
+        if (count + 1) * 2 > keys.count { grow() }
+        var i = slot(key)
+        while stamps[i] == generation && keys[i] != key { i = (i + 1) & mask }
+        if stamps[i] != generation { count += 1; stamps[i] = generation; keys[i] = key }
+        values[i] = value
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldValues = values, oldStamps = stamps, live = generation
+        keys = [Int](repeating: 0, count: oldKeys.count * 2)
+        values = [Int32](repeating: 0, count: oldKeys.count * 2)
+        stamps = [UInt32](repeating: 0, count: oldKeys.count * 2)
+        mask = keys.count - 1
+        count = 0
+        generation = 1
+        for i in oldKeys.indices where oldStamps[i] == live { set(oldKeys[i], oldValues[i]) }
     }
 }

@@ -140,9 +140,11 @@ case "beam":
     }
     let decoder = config.makeDecoder(tokens: tokens, lm: lm)
     let utts = (0..<N).map { n in Matrix(rows: T, cols: V, storage: Array(all.storage[(n * T * V)..<((n + 1) * T * V)])) }
-    var hyps: [[Int]] = utts.map { decoder.decode($0)[0].tokens }
-    let times = time(reps) { hyps = utts.map { decoder.decode($0)[0].tokens } }
-    let json: [String: Any] = ["case": "beam", "times_ms": times, "hyps": hyps]
+    var best = utts.map { decoder.decode($0)[0] }
+    let times = time(reps) { best = utts.map { decoder.decode($0)[0] } }
+    // Scores as Doubles (exact for a Float, printed so that they round-trip): outputs compared bit for bit.
+    let json: [String: Any] = ["case": "beam", "times_ms": times, "hyps": best.map(\.tokens),
+                               "scores": best.map { Double($0.score) }, "acoustic": best.map { Double($0.acousticScore) }]
     print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
 case "kernels":
     // Vectorised elementwise kernels against libm scalar loops, 1M values, ns per value.

@@ -91,6 +91,32 @@ func logLikelihood(_ labels: [Int], _ x: Matrix) -> Float {
         }
     }
 
+    /// Without LM, hotwords or lexicon a new prefix gets its node only if it survives
+    /// the frame. The same search with every node made at once — a token LM at weight
+    /// 0 and no length bonus ranks exactly as no LM, but turns the deferral off — must
+    /// give the same n-best bit for bit (tokens, scores), pruned or not.
+    @Test(arguments: [(4, 12), (16, 30), (64, 30), (8, 200)])
+    func deferredNodesSearchLikeEagerOnes(beam: Int, V: Int) throws {
+        let tokens = ["<b>"] + (1..<V).map { "t\($0)" }
+        let lm = buildNGramLM(sentences: [Array(tokens.dropFirst())], order: 1, smoothing: .wittenBell)
+        for seed in 0..<4 {
+            let x = randomLogProbs(T: 120, V: V, seed: UInt64(7_000 + 100 * beam + seed), scale: seed % 2 == 0 ? 1.5 : 4)
+            for pruned in [true, false] {
+                var o = pruned ? BeamSearchOptions() : BeamSearchOptions.exhaustive(beamWidth: beam)
+                o.beamWidth = beam
+                o.nbest = 3
+                let deferred = PrefixBeamDecoder(options: o, tokens: tokens).decode(x)
+                o.lmWeight = 0
+                o.lengthBonus = 0
+                let eager = PrefixBeamDecoder(options: o, tokens: tokens, lm: lm, lmUnit: .token).decode(x)
+                #expect(deferred.map(\.tokens) == eager.map(\.tokens), "seed \(seed), pruned \(pruned)")
+                // Exact: the same sums in the same order (tolerance 0).
+                #expect(deferred.map(\.score.bitPattern) == eager.map(\.score.bitPattern))
+                #expect(deferred.map(\.acousticScore.bitPattern) == eager.map(\.acousticScore.bitPattern))
+            }
+        }
+    }
+
     /// On peaked posteriors, beam search agrees with greedy.
     @Test func agreesWithGreedyOnPeakedInputs() {
         var g = SeededGenerator(seed: 1)

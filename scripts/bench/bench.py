@@ -156,9 +156,11 @@ def build_cases(args):
         for compat in (False, True):
             name = "prefix beam search" + (" (pyctcdecode-compatible mode)" if compat else "")
             extra = agreement_sample(args, beam, labels) if compat else None
+            peers = [("pyctcdecode", pyctc_beam(utts, beam, labels), agree_beam(utts, labels, extra))]
+            if not compat:
+                peers.append(("flashlight-text LexiconFreeDecoder", flashlight_beam(utts, beam, labels), agree_beam(utts, labels)))
             cases.append(Case(name, f"beam {beam}, 20 utts × T=500, V=30", 1,
-                              ours_beam(args, path, 500, beam, labels, compat),
-                              [("pyctcdecode", pyctc_beam(utts, beam, labels), agree_beam(utts, labels, extra))]))
+                              ours_beam(args, path, 500, beam, labels, compat), peers))
     for beam_V in (30, mv):
         path, utts = beam_inputs(args, 500, beam_V, 20, seed=3 + beam_V)
         labels = beam_labels(beam_V)
@@ -531,6 +533,33 @@ def pyctc_beam(utts, beam, labels):
 
     def compute():
         return [dec.decode(u, beam_width=beam, beam_prune_logp=-10.0, token_min_logp=-5.0) for u in utts]
+
+    def run(reps):
+        return timed(compute, reps)
+    return run
+
+
+def flashlight_beam(utts, beam, labels):
+    """flashlight-text's lexicon-free beam search (the decoder behind torchaudio's
+    ctc_decoder) without an LM (ZeroLM: a state per token history, so prefixes merge
+    only when equal), hypotheses merged by log-add as a prefix search does, every
+    token tried each frame (beam_size_token = V), beams 10 nats below the best dropped
+    (ours: --beam-prune -10)."""
+    import itertools
+    from flashlight.lib.text.decoder import CriterionType, LexiconFreeDecoder, LexiconFreeDecoderOptions, ZeroLM
+    opts = LexiconFreeDecoderOptions(beam_size=beam, beam_size_token=len(labels), beam_threshold=10.0,
+                                     lm_weight=0.0, sil_score=0.0, log_add=True, criterion_type=CriterionType.CTC)
+    sil = labels.index(" ") if " " in labels else 0
+    dec = LexiconFreeDecoder(opts, ZeroLM(), sil, 0, [])
+
+    def text(u):
+        u = np.ascontiguousarray(u, dtype=np.float32)
+        best = dec.decode(u.ctypes.data, u.shape[0], u.shape[1])[0]
+        ids = [k for k, _ in itertools.groupby(best.tokens)]
+        return "".join(labels[i] for i in ids if 0 < i < len(labels))
+
+    def compute():
+        return [text(u) for u in utts]
 
     def run(reps):
         return timed(compute, reps)
