@@ -201,7 +201,7 @@ private struct PrefixTrie {
     var lexState: [Int32] = [0]
     var lmStates: [[Int32]]
     /// (parent << 20 | token) → child, or −1 where the lexicon forbids it.
-    var children = IntTable()
+    var children = FrameTable()
     /// Per-frame accumulators, indexed by node; `stamp` marks nodes touched this frame.
     var nextPb: [Float] = [-.infinity], nextPnb: [Float] = [-.infinity], stamp: [Int32] = [-1]
     /// The prefixes reached this frame in the order first reached: node ids, and
@@ -492,7 +492,7 @@ private struct WordTrackingTrie {
     let space: Int
     var parent: [Int32] = [-1], token: [Int32] = [-1]
     var partialWord: [Int32] = [0], lastWord: [Int32] = [0]
-    var children = IntTable(), wordChildren = IntTable()
+    var children = FrameTable(), wordChildren = FrameTable()
     var words: Int32 = 1
     /// This frame's new prefixes: parent and token, by provisional id − `firstNew`;
     /// their word ids (−1 until asked for) are found only for the few that need them.
@@ -649,57 +649,10 @@ func keepBest(_ array: inout [(entry: (node: Int32, pb: Float, pnb: Float), scor
     array.removeLast(array.count - k)
 }
 
-/// A small open-addressing hash map Int → Int32 (keys ≥ 0), much faster than
-/// Dictionary's seeded SipHash for the decoder's child lookups.
-struct IntTable {
-    private var keys: [Int]
-    private var values: [Int32]
-    private var count = 0
-    private var mask: Int
-
-    init(capacity: Int = 1024) {
-        var c = 16
-        while c < capacity * 2 { c <<= 1 }
-        keys = [Int](repeating: -1, count: c)
-        values = [Int32](repeating: 0, count: c)
-        mask = c - 1
-    }
-
-    @inline(__always) private func slot(_ key: Int) -> Int {
-        Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-    }
-
-    @inline(__always) func get(_ key: Int) -> Int32? {
-        var i = slot(key)
-        while true {
-            let k = keys[i]
-            if k == key { return values[i] }
-            if k == -1 { return nil }
-            i = (i + 1) & mask
-        }
-    }
-
-    mutating func set(_ key: Int, _ value: Int32) {
-        if (count + 1) * 2 > keys.count { grow() }
-        var i = slot(key)
-        while keys[i] != -1 && keys[i] != key { i = (i + 1) & mask }
-        if keys[i] == -1 { count += 1 }
-        keys[i] = key
-        values[i] = value
-    }
-
-    private mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        keys = [Int](repeating: -1, count: oldKeys.count * 2)
-        values = [Int32](repeating: 0, count: oldKeys.count * 2)
-        mask = keys.count - 1
-        count = 0
-        for (i, k) in oldKeys.enumerated() where k != -1 { set(k, oldValues[i]) }
-    }
-}
-
-/// An `IntTable` emptied in O(1) (`removeAll` starts a new generation; a slot of an
-/// older one counts as empty): the per-frame maps of the search.
+/// A small open-addressing hash map Int → Int32, much faster than Dictionary's
+/// seeded SipHash for the decoder's child lookups, and emptied in O(1)
+/// (`removeAll` starts a new generation; a slot of an older one counts as empty)
+/// for the per-frame maps of the search.
 struct FrameTable {
     private var keys: [Int]
     private var values: [Int32]
@@ -708,7 +661,7 @@ struct FrameTable {
     private var count = 0
     private var mask: Int
 
-    init(capacity: Int = 256) {
+    init(capacity: Int = 1024) {
         var c = 16
         while c < capacity * 2 { c <<= 1 }
         keys = [Int](repeating: 0, count: c)
