@@ -12,8 +12,10 @@ public struct NGramLM: LanguageModel {
     public let order: Int
     /// Word → id.
     public let vocabulary: [String: Int32]
-    /// n-gram (ids, oldest first) → (log10 p, log10 backoff).
-    var grams: [[Int32]: (prob: Float, backoff: Float)]
+    /// The n-grams of order k are `tables[k − 1]`.
+    let tables: [NGramTable]
+    /// The hash seed every table was indexed with.
+    let seed: UInt64
     public let bos: Int32
     public let eos: Int32
     public let unk: Int32?
@@ -23,10 +25,44 @@ public struct NGramLM: LanguageModel {
     /// decoder's partial-word check.
     let wordPrefixes: Set<String>
 
-    init(order: Int, vocabulary: [String: Int32], grams: [[Int32]: (prob: Float, backoff: Float)], bos: Int32, eos: Int32, unk: Int32?) {
+    /// The n-grams of each order k = 1…order as flat id lists (k ids each, oldest
+    /// first) with their log10 probabilities and back-off weights.
+    struct Grams {
+        var ids: [Int32] = []
+        var probs: [Float] = []
+        var backoffs: [Float] = []
+    }
+
+    enum IndexError: Error {
+        /// The n-gram `words` (ids) of order `order` is listed twice.
+        case repeated(order: Int, ids: [Int32])
+    }
+
+    init(order: Int, vocabulary: [String: Int32], grams: [Grams], bos: Int32, eos: Int32, unk: Int32?) throws(IndexError) {
+        precondition(grams.count == order)
+        var seed: UInt64 = 0
+        var tables: [NGramTable] = []
+        indexing: while true {
+            tables = []
+            for (k, g) in grams.enumerated() {
+                do {
+                    tables.append(try NGramTable(order: k + 1, ids: g.ids, probs: g.probs, backoffs: g.backoffs, seed: seed))
+                } catch {
+                    switch error {
+                    case .repeated(_, let second):
+                        throw .repeated(order: k + 1, ids: Array(g.ids[(second * (k + 1))..<((second + 1) * (k + 1))]))
+                    case .clash:
+                        seed += 1  // two different n-grams with one 64-bit hash: index everything again
+                        continue indexing
+                    }
+                }
+            }
+            break
+        }
         self.order = order
         self.vocabulary = vocabulary
-        self.grams = grams
+        self.tables = tables
+        self.seed = seed
         self.bos = bos
         self.eos = eos
         self.unk = unk
@@ -41,6 +77,18 @@ public struct NGramLM: LanguageModel {
         wordPrefixes = prefixes
     }
 
+    /// A model from n-grams held in a dictionary (ids oldest first), as the builder makes them.
+    init(order: Int, vocabulary: [String: Int32], grams: [[Int32]: (prob: Float, backoff: Float)], bos: Int32, eos: Int32, unk: Int32?) {
+        var lists = [Grams](repeating: Grams(), count: order)
+        for (g, v) in grams {
+            lists[g.count - 1].ids += g
+            lists[g.count - 1].probs.append(v.prob)
+            lists[g.count - 1].backoffs.append(v.backoff)
+        }
+        // Dictionary keys are distinct, so indexing cannot find a repeated n-gram.
+        try! self.init(order: order, vocabulary: vocabulary, grams: lists, bos: bos, eos: eos, unk: unk)
+    }
+
     public func isWordPrefix(_ partial: String) -> Bool { wordPrefixes.contains(partial) }
 
     static let ln10 = Float(M_LN10)
@@ -48,21 +96,32 @@ public struct NGramLM: LanguageModel {
     public var initialState: [Int32] { [bos] }
 
     /// Number of n-grams of each order 1…N.
-    public var counts: [Int] {
-        var c = [Int](repeating: 0, count: order)
-        for k in grams.keys { c[k.count - 1] += 1 }
-        return c
-    }
+    public var counts: [Int] { tables.map(\.count) }
 
-    /// log10 p(w | context) with back-off.
+    /// log10 p(w | context) with back-off: the longest stored n-gram "suffix of
+    /// context, w", plus the back-off weights of the longer contexts passed over.
     public func log10Prob(_ w: Int32, context: [Int32]) -> Float {
-        var ctx = ArraySlice(context.suffix(order - 1))
-        var backoff: Float = 0
-        while true {
-            if let g = grams[Array(ctx) + [w]] { return backoff + g.prob }
-            if ctx.isEmpty { return backoff + unknownLog10 }
-            backoff += grams[Array(ctx)]?.backoff ?? 0
-            ctx = ctx.dropFirst()
+        let n = min(context.count, order - 1)
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * n + 1) { h in
+            // h[j], j = 0…n: hash of the last j context ids and w; h[n + j], j = 1…n: of the last j ids.
+            h[0] = NGramHash.start(w, seed: seed)
+            var c: UInt64 = 0
+            if n > 0 {
+                for j in 1...n {
+                    let id = context[context.count - j]
+                    h[j] = NGramHash.extend(h[j - 1], before: id)
+                    c = j == 1 ? NGramHash.start(id, seed: seed) : NGramHash.extend(c, before: id)
+                    h[n + j] = c
+                }
+            }
+            var backoff: Float = 0
+            var j = n
+            while true {
+                if let e = tables[j].find(h[j]) { return backoff + tables[j].probs[e] }
+                if j == 0 { return backoff + unknownLog10 }
+                if let e = tables[j - 1].find(h[n + j]) { backoff += tables[j - 1].backoffs[e] }
+                j -= 1
+            }
         }
     }
 
@@ -98,76 +157,11 @@ public struct NGramLM: LanguageModel {
         guard let data = fileContents(path) else {
             throw FileError.cannotRead(path: path, reason: "permission denied")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw FileError.malformed(path: path, reason: "not UTF-8 text")
-        }
-        return try parse(arpa: text, path: path)
+        return try ARPAReader.read(data, path: path)
     }
 
     public static func parse(arpa text: String, path: String = "<arpa>") throws -> NGramLM {
-        func fail(_ line: Int, _ why: String) -> FileError { .malformed(path: path, reason: "line \(line): \(why)") }
-        var declared: [Int: Int] = [:]
-        var vocab: [String: Int32] = [:]
-        var grams: [[Int32]: (prob: Float, backoff: Float)] = [:]
-        var section = 0  // 0 before \data\, -1 in \data\, k in \k-grams:, -2 after \end\
-        var sawData = false
-        var lineNo = 0
-        func intern(_ w: Substring) -> Int32 {
-            let s = String(w)
-            if let id = vocab[s] { return id }
-            let id = Int32(vocab.count)
-            vocab[s] = id
-            return id
-        }
-        for rawLine in TextLines.split(text) {
-            lineNo += 1
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty { continue }
-            if line == "\\data\\" { section = -1; sawData = true; continue }
-            if line == "\\end\\" { section = -2; break }
-            if line.hasPrefix("\\") && line.hasSuffix("-grams:") {
-                let inner = line.dropFirst().dropLast("-grams:".count)
-                guard let k = Int(inner), k >= 1, declared[k] != nil else { throw fail(lineNo, "unexpected section \(line)") }
-                section = k
-                continue
-            }
-            switch section {
-            case 0:
-                continue  // text before \data\ is allowed (comments)
-            case -1:
-                guard line.hasPrefix("ngram "), let eq = line.firstIndex(of: "="),
-                      let k = Int(line[line.index(line.startIndex, offsetBy: 6)..<eq].trimmingCharacters(in: .whitespaces)),
-                      let n = Int(line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)), k >= 1, n >= 0
-                else { throw fail(lineNo, "expected 'ngram K=N' in \\data\\, found '\(line)'") }
-                declared[k] = n
-            case let k where k >= 1:
-                let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                guard fields.count == k + 1 || fields.count == k + 2, let p = Float(fields[0]) else {
-                    throw fail(lineNo, "expected 'log10prob w1 … w\(k) [backoff]', found '\(line)'")
-                }
-                var bo: Float = 0
-                if fields.count == k + 2 {
-                    guard let b = Float(fields[k + 1]) else { throw fail(lineNo, "bad backoff '\(fields[k + 1])'") }
-                    bo = b
-                }
-                let ids = fields[1...k].map(intern)
-                grams[ids] = (p, bo)
-            default:
-                throw fail(lineNo, "unexpected text '\(line)'")
-            }
-        }
-        guard sawData, !declared.isEmpty else { throw FileError.malformed(path: path, reason: "no \\data\\ section: not an ARPA file") }
-        guard section == -2 else { throw FileError.malformed(path: path, reason: "missing \\end\\ (file truncated?)") }
-        let order = declared.keys.max()!
-        var found = [Int](repeating: 0, count: order + 1)
-        for k in grams.keys { found[k.count] += 1 }
-        for (k, n) in declared where found[k] != n {
-            throw FileError.malformed(path: path, reason: "\\data\\ declares \(n) \(k)-grams, file has \(found[k])")
-        }
-        guard let bos = vocab["<s>"], let eos = vocab["</s>"] else {
-            throw FileError.malformed(path: path, reason: "the model has no <s> or </s> unigram")
-        }
-        return NGramLM(order: order, vocabulary: vocab, grams: grams, bos: bos, eos: eos, unk: vocab["<unk>"])
+        try ARPAReader.read(Data(text.utf8), path: path)
     }
 
     // MARK: Writing
@@ -177,16 +171,14 @@ public struct NGramLM: LanguageModel {
         var words = [String](repeating: "", count: vocabulary.count)
         for (w, i) in vocabulary { words[Int(i)] = w }
         var out = "\\data\\\n"
-        let c = counts
-        for k in 1...order { out += "ngram \(k)=\(c[k - 1])\n" }
-        for k in 1...order {
-            out += "\n\\\(k)-grams:\n"
-            let entries = grams.filter { $0.key.count == k }
-                .map { (words: $0.key.map { words[Int($0)] }, value: $0.value) }
+        for (k, t) in tables.enumerated() { out += "ngram \(k + 1)=\(t.count)\n" }
+        for (k, t) in tables.enumerated() {
+            out += "\n\\\(k + 1)-grams:\n"
+            let entries = (0..<t.count).map { (words: t.words(of: $0).map { words[Int($0)] }, entry: $0) }
                 .sorted { $0.words.lexicographicallyPrecedes($1.words) }
             for e in entries {
-                var line = String(format: "%.6f", e.value.prob) + "\t" + e.words.joined(separator: " ")
-                if k < order && e.value.backoff != 0 { line += "\t" + String(format: "%.6f", e.value.backoff) }
+                var line = String(format: "%.6f", t.probs[e.entry]) + "\t" + e.words.joined(separator: " ")
+                if k + 1 < order && t.backoffs[e.entry] != 0 { line += "\t" + String(format: "%.6f", t.backoffs[e.entry]) }
                 out += line + "\n"
             }
         }

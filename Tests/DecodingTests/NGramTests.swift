@@ -88,6 +88,61 @@ ngram 2=3
         let miscount = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=4")
         #expect(throws: FileError.self) { try NGramLM.parse(arpa: miscount, path: "c.arpa") }
         #expect(throws: FileError.notFound(path: "/no/lm.arpa")) { try NGramLM.load(arpa: "/no/lm.arpa") }
+        let repeated = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=4")
+            .replacingOccurrences(of: "-0.1\tb </s>", with: "-0.1\tb </s>\n-0.3\ta b")
+        do { _ = try NGramLM.parse(arpa: repeated, path: "r.arpa"); Issue.record("expected error") } catch let e as FileError {
+            #expect(e.description.contains("r.arpa") && e.description.contains("'a b' is listed twice"))
+        } catch { Issue.record("\(error)") }
+        let huge = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=999999999999999")
+        do { _ = try NGramLM.parse(arpa: huge, path: "h.arpa"); Issue.record("expected error") } catch let e as FileError {
+            #expect(e.description.contains("declares 999999999999999 2-grams, file has 3"))
+        } catch { Issue.record("\(error)") }
+    }
+
+    /// CRLF line ends, a byte-order mark, blank padding and tabs or spaces between
+    /// fields read as the plain file does (same counts, same scores, exactly).
+    @Test func lineEndsAndSeparators() throws {
+        let plain = try NGramLM.parse(arpa: smallARPA)
+        let dressed = "\u{FEFF}" + smallARPA.replacingOccurrences(of: "\t", with: " \t ").replacingOccurrences(of: "\n", with: "  \r\n")
+        let lm = try NGramLM.parse(arpa: dressed)
+        #expect(lm.counts == plain.counts && lm.vocabulary == plain.vocabulary)
+        for s in [["a", "b"], ["b", "a", "a"], ["zzz"]] { #expect(lm.sentenceLog10Prob(s) == plain.sentenceLog10Prob(s)) }
+    }
+
+    /// The hashed tables against the back-off rule written out over a dictionary of
+    /// the ARPA lines: a 4-gram Kneser–Ney model of random text, 3,000 queries with
+    /// contexts of 0–5 ids (longer than the order, and unseen), equal to the bit
+    /// (both sum the same Floats in the same order; tolerance 0).
+    @Test func hashedLookupMatchesDictionaryRule() throws {
+        var seeded = SeededGenerator(seed: 7)
+        let letters = (0..<12).map { String(UnicodeScalar(UInt8(97 + $0))) }
+        let corpus = (0..<400).map { _ in (0..<(2 + Int(seeded.next() % 9))).map { _ in letters[Int(seeded.next() % 12)] } }
+        let text = buildNGramLM(sentences: corpus, order: 4, smoothing: .kneserNey).arpaText()
+        let lm = try NGramLM.parse(arpa: text)
+        var table: [[Int32]: (prob: Float, backoff: Float)] = [:]
+        var section = 0
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("\\") { section = line.hasSuffix("-grams:") ? Int(String(line.dropFirst().prefix(1)))! : 0; continue }
+            guard section > 0 else { continue }
+            let f = line.split(separator: "\t")
+            table[f[1].split(separator: " ").map { lm.vocabulary[String($0)]! }] = (Float(String(f[0]))!, f.count > 2 ? Float(String(f[2]))! : 0)
+        }
+        func reference(_ w: Int32, _ context: [Int32]) -> Float {
+            var ctx = Array(context.suffix(3))
+            var backoff: Float = 0
+            while true {
+                if let g = table[ctx + [w]] { return backoff + g.prob }
+                if ctx.isEmpty { return backoff + lm.unknownLog10 }
+                backoff += table[ctx]?.backoff ?? 0
+                ctx.removeFirst()
+            }
+        }
+        let ids = Array(lm.vocabulary.values)
+        for _ in 0..<3000 {
+            let context = (0..<Int(seeded.next() % 6)).map { _ in ids[Int(seeded.next() % UInt64(ids.count))] }
+            let w = ids[Int(seeded.next() % UInt64(ids.count))]
+            #expect(lm.log10Prob(w, context: context) == reference(w, context), "\(context) \(w)")
+        }
     }
 }
 
