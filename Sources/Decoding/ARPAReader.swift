@@ -30,6 +30,9 @@ enum ARPAReader {
 
         func show(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: text[r]), as: UTF8.self) }
 
+        /// Orders above this are refused (a typo such as `ngram 40000=3` would otherwise ask for that many tables).
+        static let maxOrder = 64
+
         static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0B || b == 0x0C }
 
         /// The id of the word in `r`, a new one the first time.
@@ -89,6 +92,7 @@ enum ARPAReader {
                           let k = Int(s[s.index(s.startIndex, offsetBy: 6)..<eq].trimmingCharacters(in: .whitespaces)),
                           let n = Int(s[s.index(after: eq)...].trimmingCharacters(in: .whitespaces)), k >= 1, n >= 0
                     else { throw fail(lineNo, "expected 'ngram K=N' in \\data\\, found '\(s)'") }
+                    guard k <= Self.maxOrder else { throw fail(lineNo, "n-gram order \(k): at most \(Self.maxOrder) is read") }
                     declared[k] = n
                 case let k where k >= 1:
                     fields.removeAll(keepingCapacity: true)

@@ -93,6 +93,10 @@ ngram 2=3
         do { _ = try NGramLM.parse(arpa: repeated, path: "r.arpa"); Issue.record("expected error") } catch let e as FileError {
             #expect(e.description.contains("r.arpa") && e.description.contains("'a b' is listed twice"))
         } catch { Issue.record("\(error)") }
+        let deep = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=3\nngram 99999999999=0")
+        do { _ = try NGramLM.parse(arpa: deep, path: "d.arpa"); Issue.record("expected error") } catch let e as FileError {
+            #expect(e.description.contains("d.arpa: line 4: n-gram order 99999999999"))
+        } catch { Issue.record("\(error)") }
         let huge = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=999999999999999")
         do { _ = try NGramLM.parse(arpa: huge, path: "h.arpa"); Issue.record("expected error") } catch let e as FileError {
             #expect(e.description.contains("declares 999999999999999 2-grams, file has 3"))
