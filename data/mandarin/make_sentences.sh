@@ -24,9 +24,10 @@
 #    20% "heldout" clauses (with a held-out word of their split); train is 14,000
 #    clauses, chosen so that every character of the inventory occurs in at least
 #    three, then at random.
-# The language-model text (--lm-text) is every other clause of the source: all
-# clauses of the inventory except dev, test and those with a held-out word
-# (about 170,000 clauses, 1.2 M characters).
+# The language-model text (--lm-text) is every other clause of the source, of any
+# length from two characters, as often as it occurs there: every clause all in the
+# inventory except those holding a dev or test clause or a held-out word (about
+# 376,000 clauses, 3.0 M characters).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venv="$here/../../.venv-py"
@@ -66,7 +67,14 @@ if mode == "--lm-text":
     contains = finder(held)
     with gzip.open(os.path.join(here, "sentences.tsv.gz"), "rt", encoding="utf-8") as f:
         evaluation = set(r.split("\t")[2] for r in f.read().splitlines() if not r.startswith("train\t"))
-    keep = [c for c in unique if c not in evaluation and not contains(c)]
+    def holds_evaluation(c):      # a dev or test clause inside a longer clause counts too
+        return any(c[i:j] in evaluation for i in range(len(c)) for j in range(i + 4, min(len(c), i + 10) + 1))
+    # Every clause of two or more characters, all in the inventory, as often as the
+    # source has it (natural frequencies): 3.0 M characters, where the unique 4–10
+    # character clauses the corpus is drawn from give 0.9 M.
+    every = [c for line in lines for c in re.split(r"[^\u4e00-\u9fff]+", line)
+             if len(c) >= 2 and all(ch in inventory for ch in c)]
+    keep = [c for c in every if not contains(c) and not holds_evaluation(c)]
     with open(lm_out, "w", encoding="utf-8") as f:
         f.write("\n".join(keep) + "\n")
     print(f"{len(keep)} clauses, {sum(map(len, keep))} characters -> {lm_out}")
