@@ -5,6 +5,7 @@
 //   asr-bench features --wav W.wav --type fbank|mfcc [--mel-bins N] --reps K [--out F.npy]
 //   asr-bench stepgemm [--B 16] [--H 256]   (one recurrent step's products, one call vs pieces)
 //   asr-bench gates [--B 16] [--H 256] [--cell lstm|gru]  (a recurrent direction's step per SIMD level)
+//   asr-bench arpa --path LM.arpa --sentences S.txt [--unit char|word] --reps K  (read + score)
 //
 // Public API only (no package-internal symbol, no C module): what it times is what
 // another package using the libraries gets.
@@ -350,6 +351,22 @@ case "score":
     }
     let json: [String: Any] = ["case": "score", "times_ms": times,
                                "counts": [counts.hits, counts.substitutions, counts.deletions, counts.insertions]]
+    print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+case "arpa":
+    // Reading an ARPA file (--path) and the log10 probability of each line of
+    // --sentences (units: characters with --unit char, else words) under it, timed together.
+    guard let path = opts["path"], let sentencesPath = opts["sentences"] else { fail("--path and --sentences are required") }
+    let reps = Int(opts["reps"] ?? "3")!
+    let byChar = opts["unit"] == "char"
+    let sentences = try! TranscriptFile.readLines(sentencesPath).map { line in
+        byChar ? line.map { String($0) } : line.split(separator: " ").map(String.init)
+    }
+    var scores: [Double] = []
+    let times = time(reps) {
+        let lm = try! NGramLM.load(arpa: path)
+        scores = sentences.map { Double(lm.sentenceLog10Prob($0)) }
+    }
+    let json: [String: Any] = ["case": "arpa", "times_ms": times, "scores": scores]
     print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
 case "augment":
     // Milliseconds per second of audio of each waveform perturbation alone (and all

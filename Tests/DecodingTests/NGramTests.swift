@@ -75,32 +75,29 @@ ngram 2=3
         #expect(abs(lm.log10Prob(e, context: [y, y]) - -0.2) < 1e-6)                // "y y" absent: no weight, p(</s>|y)
     }
 
+    /// Parsing `text` as `path` fails with a FileError whose message holds every one of `parts`.
+    func expectMalformed(_ text: String, _ path: String, _ parts: String..., sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            _ = try NGramLM.parse(arpa: text, path: path)
+            Issue.record("expected an error for \(path)", sourceLocation: sourceLocation)
+        } catch let e as FileError {
+            for part in parts { #expect(e.description.contains(part), "\(e.description)", sourceLocation: sourceLocation) }
+        } catch { Issue.record("\(error)", sourceLocation: sourceLocation) }
+    }
+
     @Test func malformedFilesNameTheLine() {
         #expect(throws: FileError.self) { try NGramLM.parse(arpa: "hello\n", path: "x.arpa") }
-        let truncated = String(smallARPA.dropLast(8))
-        do { _ = try NGramLM.parse(arpa: truncated, path: "t.arpa"); Issue.record("expected error") } catch let e as FileError {
-            #expect(e.description.contains("t.arpa") && e.description.contains("\\end\\"))
-        } catch { Issue.record("\(error)") }
-        let badLine = smallARPA.replacingOccurrences(of: "-0.4\ta b", with: "oops\ta b")
-        do { _ = try NGramLM.parse(arpa: badLine, path: "b.arpa"); Issue.record("expected error") } catch let e as FileError {
-            #expect(e.description.contains("b.arpa: line 14"))
-        } catch { Issue.record("\(error)") }
+        expectMalformed(String(smallARPA.dropLast(8)), "t.arpa", "t.arpa", "\\end\\")
+        expectMalformed(smallARPA.replacingOccurrences(of: "-0.4\ta b", with: "oops\ta b"), "b.arpa", "b.arpa: line 14")
         let miscount = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=4")
         #expect(throws: FileError.self) { try NGramLM.parse(arpa: miscount, path: "c.arpa") }
         #expect(throws: FileError.notFound(path: "/no/lm.arpa")) { try NGramLM.load(arpa: "/no/lm.arpa") }
-        let repeated = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=4")
-            .replacingOccurrences(of: "-0.1\tb </s>", with: "-0.1\tb </s>\n-0.3\ta b")
-        do { _ = try NGramLM.parse(arpa: repeated, path: "r.arpa"); Issue.record("expected error") } catch let e as FileError {
-            #expect(e.description.contains("r.arpa") && e.description.contains("'a b' is listed twice"))
-        } catch { Issue.record("\(error)") }
-        let deep = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=3\nngram 99999999999=0")
-        do { _ = try NGramLM.parse(arpa: deep, path: "d.arpa"); Issue.record("expected error") } catch let e as FileError {
-            #expect(e.description.contains("d.arpa: line 4: n-gram order 99999999999"))
-        } catch { Issue.record("\(error)") }
-        let huge = smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=999999999999999")
-        do { _ = try NGramLM.parse(arpa: huge, path: "h.arpa"); Issue.record("expected error") } catch let e as FileError {
-            #expect(e.description.contains("declares 999999999999999 2-grams, file has 3"))
-        } catch { Issue.record("\(error)") }
+        expectMalformed(miscount.replacingOccurrences(of: "-0.1\tb </s>", with: "-0.1\tb </s>\n-0.3\ta b"), "r.arpa",
+                        "r.arpa", "'a b' is listed twice")
+        expectMalformed(smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=3\nngram 99999999999=0"), "d.arpa",
+                        "d.arpa: line 4: n-gram order 99999999999")
+        expectMalformed(smallARPA.replacingOccurrences(of: "ngram 2=3", with: "ngram 2=999999999999999"), "h.arpa",
+                        "declares 999999999999999 2-grams, file has 3")
     }
 
     /// CRLF line ends, a byte-order mark, blank padding and tabs or spaces between

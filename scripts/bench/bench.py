@@ -178,6 +178,9 @@ def build_cases(args):
     for beam in (16, 64):
         cases.append(Case("prefix beam search + word 3-gram LM", f"beam {beam}, 20 utts × T={lm['T']}, V=30, α 0.5, β 1", 1,
                           ours_beam_lm(args, lm, beam), [("pyctcdecode + kenlm", pyctc_beam_lm(lm, beam), agree_lm(lm))]))
+    for name, arpa, sentences, unit in arpa_inputs(args, lm):
+        cases.append(Case("ARPA n-gram LM: read, then score 200 sentences", name, 1, ours_arpa(args, arpa, sentences, unit),
+                          [("kenlm.Model", kenlm_arpa(arpa, sentences, unit), agree_scores(1e-3))], rounds=3, reps=1))
     rp, hp, refs, hyps = score_inputs(args)
     cases.append(Case("WER scoring", "10,000 pairs × 20 words", 1, ours_score(args, rp, hp),
                       [("jiwer.process_words", jiwer_score(refs, hyps), agree_counts)]))
@@ -411,6 +414,71 @@ def agree_lm(lm):
         verdict = "yes" if same == len(peer) else ("close" if abs(w[0] - w[1]) <= 1.0 else "NO")
         return (f"{verdict} ({same}/{len(peer)} identical; WER against the true text: ours {w[0]:.1f}%, "
                 f"pyctcdecode {w[1]:.1f}%, greedy without LM {w[2]:.1f}%)")
+    return check
+
+
+def arpa_inputs(args, lm, seed=13):
+    """The word 3-gram of the LM cases, and a character 5-gram (`asr lm build --unit
+    char --order 5`) of 60,000 sentences drawn from a random chain over 1,000
+    characters: the Mandarin recipe's kind of model, about a third of its size."""
+    rng = np.random.default_rng(seed)
+    d = os.path.join(args.out, "lm")
+    chars = [chr(0x4E00 + i) for i in range(1000)]
+    succ = [rng.choice(1000, 12, replace=False) for _ in range(1000)]
+
+    def sentence():
+        c = int(rng.integers(1000))
+        out = [c]
+        for _ in range(int(rng.integers(3, 12))):
+            c = int(succ[c][rng.integers(12)]) if rng.random() < 0.85 else int(rng.integers(1000))
+            out.append(c)
+        return "".join(chars[i] for i in out)
+    text = os.path.join(d, "chars.txt")
+    with open(text, "w", encoding="utf-8") as f:
+        f.write("\n".join(sentence() for _ in range(60000)) + "\n")
+    arpa = os.path.join(d, "chars5.arpa")
+    asr = os.path.join(os.path.dirname(args.bin), "asr")
+    subprocess.run([asr, "lm", "build", text, "--order", "5", "--unit", "char", "--out", arpa],
+                   check=True, capture_output=True, text=True)
+    char_sents = os.path.join(d, "chars-test.txt")
+    with open(char_sents, "w", encoding="utf-8") as f:
+        f.write("\n".join(sentence() for _ in range(200)) + "\n")
+    word_sents = os.path.join(d, "words-test.txt")
+    with open(word_sents, "w") as f:
+        f.write("\n".join((lm["truth"] * 10)[:200]) + "\n")
+    mb = lambda p: os.path.getsize(p) / 1e6
+    return [(f"word 3-gram, {mb(lm['arpa']):.1f} MB", lm["arpa"], word_sents, "word"),
+            (f"character 5-gram, {mb(arpa):.0f} MB", arpa, char_sents, "char")]
+
+
+def ours_arpa(args, arpa, sentences, unit):
+    def run(reps):
+        p = subprocess.run([args.bin, "arpa", "--path", arpa, "--sentences", sentences, "--unit", unit, "--reps", str(reps)],
+                           check=True, capture_output=True, text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        return res["times_ms"], res["scores"]
+    return run
+
+
+def kenlm_arpa(arpa, sentences, unit):
+    import kenlm
+    lines = open(sentences, encoding="utf-8").read().splitlines()
+    lines = [" ".join(l) if unit == "char" else l for l in lines]
+    out = {}
+
+    def compute():
+        out["model"] = kenlm.Model(arpa)  # the probing hash table, as pyctcdecode loads it
+        return [out["model"].score(l, bos=True, eos=True) for l in lines]
+
+    def run(reps):
+        return timed(compute, reps)
+    return run
+
+
+def agree_scores(tol):
+    def check(ours, peer):
+        d = max(abs(a - b) for a, b in zip(ours, peer))
+        return f"{'yes' if d <= tol else 'NO'} (sentence log10 p: max |difference| {d:.1e}, tolerance {tol:g})"
     return check
 
 
