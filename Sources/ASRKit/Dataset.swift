@@ -174,6 +174,16 @@ public enum DataSet {
         return out
     }
 
+    /// Checks that transcripts normalised with `pinyin_to_zhuyin` are all zhuyin: a word
+    /// of `field` that was not a tone-numbered syllable is an error naming its line.
+    public static func checkZhuyin(_ utts: [Utterance], field: String) throws {
+        for u in utts {
+            if let word = Zhuyin.firstUnconverted(in: u.text) {
+                throw DataError.malformed(origin: u.origin, reason: "'\(word)' in \"\(field)\" is not a tone-numbered pinyin syllable (e.g. 'bang4', 'lv3'), which tokens.normalize.pinyin_to_zhuyin expects")
+            }
+        }
+    }
+
     /// Checks that every character of every transcript is in `tokens`.
     public static func checkCharacters(_ utts: [Utterance], tokens: TokenTable) throws {
         for u in utts {

@@ -13,6 +13,10 @@ public struct TextNormalization: Codable, Equatable, Sendable, DefaultConstructi
     /// Remove all whitespace: for scripts written without spaces, or tone-numbered
     /// pinyin, whose tone digits already end every syllable (`hao3 bang4` → `hao3bang4`).
     public var removeWhitespace = false
+    /// Spell tone-numbered pinyin in zhuyin with tone marks (`Zhuyin`): one to three
+    /// outputs a syllable instead of two to seven. Words that are not syllables stay
+    /// as they are here; a training transcript with one is an error (`Zhuyin.convert`).
+    public var pinyinToZhuyin = false
 
     public init() {}
 
@@ -43,6 +47,9 @@ public struct TextNormalization: Codable, Equatable, Sendable, DefaultConstructi
         }
         if collapseWhitespace {
             s = s.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        if pinyinToZhuyin {
+            s = s.split(whereSeparator: \.isWhitespace).map { w in Zhuyin.syllable(w) ?? String(w) }.joined(separator: " ")
         }
         if removeWhitespace { s.removeAll(where: \.isWhitespace) }
         return s

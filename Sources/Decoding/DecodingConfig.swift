@@ -210,7 +210,7 @@ public struct DecodingResources: Sendable {
     }
 
     /// Validates `config` and loads its files for a model with `tokens`; `normalize`
-    /// maps lexicon words and hotword phrases as the model's transcripts are mapped.
+    /// maps lexicon words, hotword phrases and readings as the model's transcripts are mapped.
     /// Errors name the key (`ConfigError`) or the file and line.
     public static func load(_ config: DecodingConfig, tokens: [String],
                             normalize: (String) -> String = { $0 }) throws -> DecodingResources {
@@ -219,7 +219,10 @@ public struct DecodingResources: Sendable {
         let hasSeparator = tokens.contains(" ")
         if !config.lm.isEmpty { r.lm = try NGramLM.load(arpa: config.lm) }
         if !config.readings.isEmpty {
-            let lexicon = try ReadingLexicon.load(config.readings)
+            // Readings are spelt as the model's transcripts were before normalisation
+            // (e.g. pinyin for a model over zhuyin): mapped here as those were.
+            let loaded = try ReadingLexicon.load(config.readings)
+            let lexicon = ReadingLexicon(loaded.readings.map { (normalize($0), loaded.forms[$0]!) })
             let known = Set(tokens.joined())
             let unspellable = lexicon.readings.filter { !$0.allSatisfy(known.contains) }
             if !unspellable.isEmpty {

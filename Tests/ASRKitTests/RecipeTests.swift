@@ -150,6 +150,25 @@ import _TestSupport
         #expect(throws: ConfigError.self) { try recipe.validate() }
     }
 
+    /// pinyin_to_zhuyin: syllables become zhuyin; a word that is not one is an error naming the line.
+    @Test func pinyinSpeltInZhuyin() throws {
+        _ = wav("a.wav")
+        let m = write("zhuyin.jsonl", "{\"audio_filepath\": \"a.wav\", \"pinyin\": \"hao3 bang4 bang4\"}\n"
+                                     + "{\"audio_filepath\": \"a.wav\", \"pinyin\": \"hao3 bang bang4\"}\n")
+        var n = TextNormalization()
+        n.pinyinToZhuyin = true
+        n.removeWhitespace = true
+        let utts = try DataSet.load(m, normalize: n, field: "pinyin")
+        #expect(utts[0].text == "ㄏㄠ\u{030C}ㄅㄤ\u{0300}ㄅㄤ\u{0300}")
+        #expect(throws: Never.self) { try DataSet.checkZhuyin([utts[0]], field: "pinyin") }
+        #expect(throws: DataError.malformed(origin: "\(m):2", reason: "'bang' in \"pinyin\" is not a tone-numbered pinyin syllable (e.g. 'bang4', 'lv3'), which tokens.normalize.pinyin_to_zhuyin expects")) {
+            try DataSet.checkZhuyin(utts, field: "pinyin")
+        }
+        // A recipe key like any other.
+        let r = write("r.json", "{\"data\": {\"train\": \"\(m)\"}, \"tokens\": {\"field\": \"pinyin\", \"normalize\": {\"pinyin_to_zhuyin\": true}}}")
+        #expect(try Recipe.load(r).tokens.normalize.pinyinToZhuyin)
+    }
+
     @Test func charactersOutsideTheInventory() throws {
         _ = wav("a.wav")
         let m = write("dev.jsonl", "{\"audio_filepath\": \"a.wav\", \"text\": \"好棒\"}\n")

@@ -13,8 +13,19 @@ import re
 import sys
 
 
+ZHUYIN = "\u3100-\u312f"
+MARKS = "\u0300\u0301\u0304\u0307\u030c"
+
+
 def syllables(text):
-    return re.findall(r"[a-z]+[1-5]|[a-z]+$|[1-5]", text.replace(" ", ""))
+    text = text.replace(" ", "")
+    if re.search(f"[{ZHUYIN}]", text):
+        return re.findall(f"[{ZHUYIN}]*?[{ZHUYIN}][{MARKS}]|[{ZHUYIN}]+$", text)
+    return re.findall(r"[a-z]+[1-5]|[a-z]+$|[1-5]", text)
+
+
+def toneless(s):
+    return re.sub(f"[1-5{MARKS}]", "", s)
 
 
 def distance(a, b):
@@ -29,14 +40,14 @@ def distance(a, b):
 
 def main(path):
     utts = json.load(open(path, encoding="utf-8"))["per_utterance"]
-    n = tonal = toneless = 0
+    n = tonal = bare = 0
     for u in utts:
         ref, hyp = syllables(u["reference"]), syllables(u["hypothesis"])
         n += len(ref)
         tonal += distance(ref, hyp)
-        toneless += distance([s.rstrip("12345") for s in ref], [s.rstrip("12345") for s in hyp])
+        bare += distance([toneless(s) for s in ref], [toneless(s) for s in hyp])
     print(f"{path}: {n} syllables; syllable error rate {100 * tonal / n:.2f}% with tones, "
-          f"{100 * toneless / n:.2f}% without (tone-only errors {100 * (tonal - toneless) / n:.2f}%)")
+          f"{100 * bare / n:.2f}% without (tone-only errors {100 * (tonal - bare) / n:.2f}%)")
 
 
 if __name__ == "__main__":

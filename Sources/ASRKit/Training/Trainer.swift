@@ -433,6 +433,7 @@ public final class Trainer {
         let field = recipe.tokens.field
         let trainUtts = try DataSet.load(recipe.data.train, normalize: norm, field: field)
         let devUtts = recipe.data.dev.isEmpty ? [] : try DataSet.load(recipe.data.dev, normalize: norm, field: field)
+        if norm.pinyinToZhuyin { try DataSet.checkZhuyin(trainUtts + devUtts, field: field) }
         let tokens = TokenTable(buildingFrom: trainUtts.map(\.text))
         try DataSet.checkCharacters(devUtts, tokens: tokens)
         log("data: \(trainUtts.count) training utterances, \(devUtts.count) validation; \(tokens.count) tokens")
