@@ -8,7 +8,7 @@
 /// 3 U+030C caron, 4 U+0300 grave, 5 U+0307 dot above), so a marked letter ends a
 /// syllable wherever it appears: `ReadingLexicon` splits a model's output at those.
 /// Rules: the standard zhuyin table (y/w spellings and j/q/x + u read as ü; the empty
-/// rhyme of zhi chi shi ri zi ci si), ü written `v`, `ü` or `u:`.
+/// rhyme of zhi chi shi ri zi ci si; `wong` read as weng), ü written `v`, `ü` or `u:`.
 public enum Zhuyin {
     /// The combining mark of each tone, 1…5.
     public static let toneMarks: [Character] = ["\u{0304}", "\u{0301}", "\u{030C}", "\u{0300}", "\u{0307}"]
@@ -36,7 +36,7 @@ public enum Zhuyin {
         "yin": "in", "yang": "iang", "ying": "ing", "yong": "iong",
         "yu": "ü", "yue": "üe", "yuan": "üan", "yun": "ün",
         "wu": "u", "wa": "ua", "wo": "uo", "wai": "uai", "wei": "ui", "wan": "uan", "wen": "un",
-        "wang": "uang", "weng": "ueng",
+        "wang": "uang", "weng": "ueng", "wong": "ueng",
         "a": "a", "o": "o", "e": "e", "ê": "ê", "ai": "ai", "ei": "ei", "ao": "ao", "ou": "ou",
         "an": "an", "en": "en", "ang": "ang", "eng": "eng", "er": "er",
     ]
