@@ -54,40 +54,23 @@ public enum VectorMath {
 
 /// Index of the largest of `n` values, the first one on ties — as the scalar loop
 /// `for v in 1..<n where x[v] > x[best]` (NaNs are never chosen unless `x[0]` is one).
-/// Two 8-lane maxima with the block offset of each lane's winner: 2× the scalar
-/// loop on 4,000 values in cache (greedy CTC decoding over large vocabularies).
-package func argmax(_ x: UnsafePointer<Float>, count n: Int) -> Int {
+/// From 32 values on, the C kernel (`asr_argmax`): the maximum over 64 lanes, then
+/// the first index holding it (greedy CTC decoding over large vocabularies).
+package func argmax(_ x: UnsafePointer<Float>, count n: Int, level: Int = SIMDLevel.supported) -> Int {
     precondition(n > 0, "argmax of nothing")
-    func scalar() -> Int {
+    if n < 32 || x[0].isNaN {
         var best = 0
         for v in 1..<n where x[v] > x[best] { best = v }
         return best
     }
-    if n < 32 || x[0].isNaN { return scalar() }
-    var m0 = SIMD8<Float>(repeating: -.infinity), m1 = m0
-    var i0 = SIMD8<Int32>(repeating: 0), i1 = i0
-    var v = 0
-    while v + 16 <= n {
-        let a = UnsafeRawPointer(x + v).loadUnaligned(as: SIMD8<Float>.self)
-        let b = UnsafeRawPointer(x + v + 8).loadUnaligned(as: SIMD8<Float>.self)
-        let ka = a .> m0, kb = b .> m1
-        m0.replace(with: a, where: ka)
-        m1.replace(with: b, where: kb)
-        i0.replace(with: Int32(truncatingIfNeeded: v), where: ka)
-        i1.replace(with: Int32(truncatingIfNeeded: v + 8), where: kb)
-        v += 16
-    }
-    var best = -Float.infinity, index = Int.max
-    for l in 0..<8 {
-        let c0 = Int(i0[l]) + l, c1 = Int(i1[l]) + l  // i1 already holds v + 8
-        if m0[l] > best || (m0[l] == best && c0 < index) { best = m0[l]; index = c0 }
-        if m1[l] > best || (m1[l] == best && c1 < index) { best = m1[l]; index = c1 }
-    }
-    while v < n {
-        if x[v] > best { best = x[v]; index = v }
-        v += 1
-    }
-    return best == -.infinity ? scalar() : index
+    return asr_argmax(Int32(level), x, n)
+}
+
+/// The largest value (−∞ for none; NaNs skipped) through the C kernel: one streaming
+/// read, the memory-bandwidth bound greedy decoding is measured against.
+package func largest(_ x: UnsafeBufferPointer<Float>, level: Int = SIMDLevel.supported) -> Float {
+    guard let p = x.baseAddress, !x.isEmpty else { return -.infinity }
+    return asr_vmax(Int32(level), p, x.count)
 }
 
 /// The index of the first NaN or ±inf in `x`, or nil: x·0 is 0 for every finite x

@@ -1,7 +1,8 @@
-// Elementwise exp, sigmoid and tanh over arrays, and Σ exp(x − shift), at the
+// Elementwise exp, sigmoid and tanh over arrays, Σ exp(x − shift) and argmax, at the
 // three levels, with the approximations of approx.h (ASRCore's VectorMath and
 // LogSpace call these; there is no second copy of the polynomials in Swift).
 #include "CKernels.h"
+#include <math.h>
 #include "approx.h"
 
 #define VEC_KERNELS(SUFFIX, TARGET)                                                                           \
@@ -30,6 +31,35 @@
         float s = 0;                                                                                          \
         for (int k = 0; k < 16; k++) s += acc[k];                                                             \
         return s;                                                                                             \
+    }                                                                                                         \
+    /* The maximum in 64 lanes (x > m ? x : m is maxps: a NaN is never taken; eight AVX2 or          */ \
+    /* four AVX-512 registers hide the compare latency): one streaming read.                            */ \
+    TARGET static float vmax_##SUFFIX(const float *restrict x, long n) {                                     \
+        float m[64];                                                                                          \
+        for (int k = 0; k < 64; k++) m[k] = -INFINITY;                                                        \
+        long i = 0;                                                                                           \
+        for (; i + 64 <= n; i += 64)                                                                          \
+            for (int k = 0; k < 64; k++) m[k] = x[i + k] > m[k] ? x[i + k] : m[k];                            \
+        for (; i + 8 <= n; i += 8)                                                                            \
+            for (int k = 0; k < 8; k++) m[k] = x[i + k] > m[k] ? x[i + k] : m[k];                             \
+        float best = -INFINITY;                                                                               \
+        for (; i < n; i++) best = x[i] > best ? x[i] : best;                                                  \
+        for (int k = 0; k < 64; k++) best = m[k] > best ? m[k] : best;                                        \
+        return best;                                                                                          \
+    }                                                                                                         \
+    /* Then the first index holding the maximum (the row is in L1 by then): the scalar                  */ \
+    /* loop's answer, ±0 being equal there too.                                                           */ \
+    TARGET static long argmax_##SUFFIX(const float *restrict x, long n) {                                     \
+        float best = vmax_##SUFFIX(x, n);                                                                     \
+        long j = 0;                                                                                           \
+        for (; j + 32 <= n; j += 32) {                                                                        \
+            int any = 0;                                                                                      \
+            for (int k = 0; k < 32; k++) any |= x[j + k] == best;                                             \
+            if (any) break;                                                                                   \
+        }                                                                                                     \
+        for (; j < n; j++)                                                                                    \
+            if (x[j] == best) return j;                                                                       \
+        return 0;                                                                                             \
     }
 
 VEC_KERNELS(base, ASR_TARGET_BASE)
@@ -53,3 +83,5 @@ void asr_vexp(int level, const float *x, float *y, long n) {
 void asr_vsigmoid(int level, float *x, long n) { DISPATCH(vsigmoid, x, n); }
 void asr_vtanh(int level, float *x, long n) { DISPATCH(vtanh, x, n); }
 float asr_sum_exp_shifted(int level, const float *x, long n, float shift) { DISPATCH(sum_exp, x, n, shift); }
+long asr_argmax(int level, const float *x, long n) { DISPATCH(argmax, x, n); }
+float asr_vmax(int level, const float *x, long n) { DISPATCH(vmax, x, n); }

@@ -139,6 +139,19 @@ case "beam":
         config.lmWeight = Float(opts["alpha"] ?? "0.5")!
         config.lengthBonus = Float(opts["beta"] ?? "1.0")!
     }
+    if opts["read-only"] == "1" {
+        // The memory-read bound of the greedy case: the maximum of each utterance's
+        // T·V floats (the first pass of greedy's argmax alone, one streaming read, no
+        // per-frame work), each utterance its own array as the decoder reads them.
+        let utts = (0..<N).map { n in Array(all.storage[(n * T * V)..<((n + 1) * T * V)]) }
+        var top: Float = 0
+        let times = time(reps) { top = utts.reduce(-Float.infinity) { m, u in max(m, u.withUnsafeBufferPointer { largest($0) }) } }
+        let gb = Double(N * T * V * 4) / 1e9
+        let json: [String: Any] = ["case": "read", "times_ms": times, "max": Double(top),
+                                   "gb_per_s": gb / (times.sorted()[times.count / 2] / 1e3)]
+        print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+        break
+    }
     let decoder = config.makeDecoder(tokens: tokens, lm: lm)
     let utts = (0..<N).map { n in Matrix(rows: T, cols: V, storage: Array(all.storage[(n * T * V)..<((n + 1) * T * V)])) }
     var best = utts.map { decoder.decode($0)[0] }

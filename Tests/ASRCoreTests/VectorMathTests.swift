@@ -76,20 +76,27 @@ import Testing
         #expect(logSumExp([-Float.infinity, -.infinity][...]) == -.infinity)
     }
 
-    /// The vectorised argmax picks exactly what the scalar loop picks: first index on
-    /// ties, NaNs skipped, all −∞ → 0; lengths around the 16-wide blocks.
+    /// The vectorised argmax picks exactly what the scalar loop picks at every level:
+    /// first index on ties, NaNs skipped, all −∞ → 0, ±0 equal; lengths around the
+    /// 8-, 32- and 64-wide blocks.
     @Test func argmaxMatchesScalarLoop() {
         var g = SeededGenerator(seed: 9)
-        for n in [1, 2, 15, 16, 17, 31, 32, 33, 47, 64, 100, 4000] {
+        for n in [1, 2, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 71, 72, 100, 127, 128, 129, 4000, 4001] {
             for trial in 0..<40 {
                 var x = (0..<n).map { _ in (g.nextGaussian() * 3).rounded() }  // many ties
                 if trial % 5 == 1 { for i in 0..<n where i % 3 == 0 { x[i] = -.infinity } }
                 if trial % 5 == 2 { x[Int(g.next() % UInt64(n))] = .nan }
                 if trial % 5 == 3 { x = [Float](repeating: -.infinity, count: n) }
                 if trial % 5 == 4 { x[0] = .nan }
+                if trial % 10 == 0 { for i in 0..<n where x[i] >= 0 { x[i] = i % 2 == 0 ? 0 : -0.0 } }   // the maximum a zero
                 var expected = 0
                 for v in 1..<max(n, 1) where x[v] > x[expected] { expected = v }
-                #expect(x.withUnsafeBufferPointer { argmax($0.baseAddress!, count: n) } == expected, "n \(n) trial \(trial)")
+                let top = x.filter { !$0.isNaN }.max() ?? -.infinity
+                for level in 0...SIMDLevel.supported {
+                    #expect(x.withUnsafeBufferPointer { argmax($0.baseAddress!, count: n, level: level) } == expected,
+                            "n \(n) trial \(trial) level \(SIMDLevel.name(level))")
+                    #expect(x.withUnsafeBufferPointer { largest($0, level: level) } == top, "largest: n \(n) trial \(trial)")
+                }
             }
         }
     }

@@ -80,6 +80,32 @@ def knf_features(wav, ftype, bins):
     return run
 
 
+def torchaudio_kaldi_features(wav, ftype, bins):
+    """Kaldi's fbank/MFCC in torch (the fastest Kaldi-exact Python peer), Kaldi's
+    defaults as ours and kaldi-native-fbank use them: no dither, MFCC with the raw
+    log-energy (energy floor 0)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+    import torch
+    import torchaudio_kaldi
+    kaldi = torchaudio_kaldi.load()
+    rate, x = read_wav_int16(wav)
+    waveform = torch.from_numpy(x).unsqueeze(0)
+
+    def compute():
+        with torch.no_grad():
+            if ftype == "fbank":
+                f = kaldi.fbank(waveform, num_mel_bins=bins, dither=0.0, sample_frequency=rate)
+            else:
+                f = kaldi.mfcc(waveform, num_mel_bins=bins, num_ceps=13, dither=0.0, use_energy=True,
+                               energy_floor=0.0, sample_frequency=rate)
+        return f.numpy()
+
+    def run(reps):
+        torch.set_num_threads(1)  # the feature cases run on one thread
+        return timed(compute, reps)
+    return run
+
+
 def psf_features(wav, ftype, bins):
     import python_speech_features as psf
     rate, x = read_wav_int16(wav)
@@ -130,6 +156,7 @@ def build_cases(args):
         shape = f"60 s @ 16 kHz, {bins} mel bins" + (", 13 ceps" if ftype == "mfcc" else "")
         cases.append(Case(f"{ftype} features", shape, 1, ours_features(args, wav, ftype, bins), [
             ("kaldi-native-fbank", knf_features(wav, ftype, bins), check),
+            ("torchaudio.compliance.kaldi", torchaudio_kaldi_features(wav, ftype, bins), check),
             ("python_speech_features", psf_features(wav, ftype, bins),
              not_comparable("different definition: no Kaldi povey window, dither or energy")),
         ]))
@@ -165,7 +192,9 @@ def build_cases(args):
         path, utts = beam_inputs(args, 500, beam_V, 20, seed=3 + beam_V)
         labels = beam_labels(beam_V)
         cases.append(Case("greedy decoding", f"20 utts × T=500, V={beam_V}", 1, ours_greedy(args, path, 500, labels),
-                          [("numpy argmax + itertools.groupby", numpy_greedy(utts, labels), agree_texts)]))
+                          [("numpy argmax + itertools.groupby", numpy_greedy(utts, labels), agree_texts),
+                           ("memory-read bound: one streaming max over the same floats (asr_vmax)", read_bound(args, path, 500),
+                            not_comparable("a bound, not a decoder"))]))
     for name, H, L, V in (("digits", 128, 2, 17), ("mandarin", 256, 2, 1668)):  # V of recipes/mandarin.json's 1,667 characters + blank
         model = make_model(args, wav, name, H, L, V)
         for th in (1, 2):
@@ -290,6 +319,17 @@ def ours_greedy(args, path, T, labels):
                             "--threads", "1"], check=True, capture_output=True, text=True)
         res = json.loads(p.stdout.strip().splitlines()[-1])
         return res["times_ms"], ["".join(labels[i] for i in h) for h in res["hyps"]]
+    return run
+
+
+def read_bound(args, path, T):
+    """The greedy case's floats read once by the max kernel alone (argmax's first pass, 1
+    thread, nothing per frame): how close to the machine's memory bandwidth greedy runs."""
+    def run(reps):
+        p = subprocess.run([args.bin, "beam", "--inputs", path, "--T", str(T), "--read-only", "1", "--reps", str(reps),
+                            "--threads", "1"], check=True, capture_output=True, text=True)
+        res = json.loads(p.stdout.strip().splitlines()[-1])
+        return res["times_ms"], res["gb_per_s"]
     return run
 
 
@@ -750,7 +790,7 @@ def machine_info():
 def versions():
     import importlib.metadata as md
     out = {"python": platform.python_version()}
-    for pkg in ["numpy", "kaldi-native-fbank", "python_speech_features", "torch", "safetensors", "pyctcdecode", "kenlm", "jiwer"]:
+    for pkg in ["numpy", "kaldi-native-fbank", "python_speech_features", "torch", "torchaudio", "safetensors", "pyctcdecode", "kenlm", "jiwer", "flashlight-text"]:
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

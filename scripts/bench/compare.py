@@ -37,6 +37,16 @@ def beam_inputs(folder, T, V, N, seed):
     return path
 
 
+def peaked_ctc_inputs(folder, T, B, V, L, seed):
+    """Logits [T·B, V] × 30 (peaked posteriors, as a trained model's: lattice states
+    thousands of nats apart) and targets [B, L], as `asr-bench ctc --inputs` reads them."""
+    rng = np.random.default_rng(seed)
+    prefix = os.path.join(folder, f"ctc-peaked-T{T}")
+    np.save(prefix + "-logits.npy", (30 * rng.normal(0, 1, (T * B, V))).astype(np.float32))
+    np.save(prefix + "-targets.npy", rng.integers(1, V, (B, L)).astype(np.float32))
+    return prefix
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("old")
@@ -46,9 +56,11 @@ def main():
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="asr-compare-")
     b30, b4000 = beam_inputs(tmp, 200, 30, 20, 1), beam_inputs(tmp, 100, 4000, 4, 2)
+    peaked = peaked_ctc_inputs(tmp, 1000, 16, 30, 100, 3)
     cases = {
         "ctc T200 V30": ["ctc", "--T", "200", "--V", "30", "--L", "40", "--reps", "5"],
         "ctc T1000 V30 L100": ["ctc", "--T", "1000", "--V", "30", "--L", "100", "--reps", "3"],
+        "ctc T1000 V30 L100 peaked": ["ctc", "--inputs", peaked, "--T", "1000", "--B", "16", "--V", "30", "--L", "100", "--reps", "3"],
         "ctc T200 V4000": ["ctc", "--T", "200", "--V", "4000", "--L", "40", "--reps", "3"],
         "beam 16 V30": ["beam", "--inputs", b30, "--T", "200", "--beam", "16", "--reps", "3"],
         "beam 64 V30": ["beam", "--inputs", b30, "--T", "200", "--beam", "64", "--reps", "3"],

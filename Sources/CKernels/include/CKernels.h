@@ -49,5 +49,11 @@ void asr_vsigmoid(int level, float *x, long n);
 void asr_vtanh(int level, float *x, long n);
 /// Σ e^(x[i] − shift), summed in 16 interleaved partial sums (the same order at every level).
 float asr_sum_exp_shifted(int level, const float *x, long n, float shift);
+/// Index of the largest of n ≥ 1 values, the first on ties, NaNs never chosen; 0 when
+/// no value is above −∞ (x[0] must not be NaN: the caller's scalar loop handles that).
+long asr_argmax(int level, const float *x, long n);
+/// The largest of n values (−∞ for none, NaNs skipped): one streaming read, the
+/// memory-read bound `asr-bench beam --read-only 1` measures greedy decoding against.
+float asr_vmax(int level, const float *x, long n);
 
 #endif
