@@ -58,7 +58,7 @@ optimizerOptions.learningRate = 0.005
 let step = TrainStep(model: model, optimizer: Optimizer(parameters: model.parameters, options: optimizerOptions),
                      vocabulary: tokens.count, clipNorm: 5)
 var loss: Float = .infinity
-for _ in 0..<400 {
+for _ in 0..<1000 {
     guard case .updated(let l) = step(features: trainFeatures, labels: labels, learningRate: optimizerOptions.learningRate) else {
         print("training step failed"); exit(1)
     }
