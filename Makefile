@@ -114,7 +114,7 @@ mandarin-eval: exp/mandarin/chars.arpa exp/mandarin/readings.tsv
 	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --beam 0 --report exp/mandarin/eval-greedy-lm.txt
 	@echo "--- held-out voices, beam 32 + character 5-gram LM (the model's decode section):"
 	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --per text_kind --report exp/mandarin/eval.txt
-	@echo "--- the pinyin itself (greedy, no readings): letters, and syllables and tones:"
+	@echo "--- what the model hears, pinyin spelt in zhuyin (greedy, no readings): outputs, and syllables and tones:"
 	.build/release/asr eval --model exp/mandarin --manifest $(MANDARIN)/test.jsonl --beam 0 --readings "" --lm "" --report exp/mandarin/eval-pinyin.txt
 	.build/release/asr report exp/mandarin --out exp/mandarin/report.html
 	@if command -v python3 >/dev/null; then \
