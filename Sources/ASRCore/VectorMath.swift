@@ -68,7 +68,7 @@ package func argmax(_ x: UnsafePointer<Float>, count n: Int, level: Int = SIMDLe
 
 /// The largest value (−∞ for none; NaNs skipped) through the C kernel: one streaming
 /// read, the memory-bandwidth bound greedy decoding is measured against.
-package func largest(_ x: UnsafeBufferPointer<Float>, level: Int = SIMDLevel.supported) -> Float {
+public func largest(_ x: UnsafeBufferPointer<Float>, level: Int = SIMDLevel.supported) -> Float {
     guard let p = x.baseAddress, !x.isEmpty else { return -.infinity }
     return asr_vmax(Int32(level), p, x.count)
 }

@@ -15,7 +15,7 @@ public struct TextNormalization: Codable, Equatable, Sendable, DefaultConstructi
     public var removeWhitespace = false
     /// Spell tone-numbered pinyin in zhuyin with tone marks (`Zhuyin`): one to three
     /// outputs a syllable instead of two to seven. Words that are not syllables stay
-    /// as they are here; a training transcript with one is an error (`Zhuyin.convert`).
+    /// as they are here; a training transcript with one is an error (`DataSet.checkZhuyin`).
     public var pinyinToZhuyin = false
 
     public init() {}
