@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "AudioIO", dependencies: ["ASRCore", "CSndFile", "CSampleRate"], exclude: ["README.md"]),
         .target(name: "Features", dependencies: ["ASRCore", "CFFTW"], exclude: ["README.md"]),
 
-        .target(name: "CTC", dependencies: ["ASRCore"], exclude: ["README.md"]),
+        .target(name: "CTC", dependencies: ["ASRCore", "CKernels"], exclude: ["README.md"]),
 
         .target(name: "Decoding", dependencies: ["ASRCore"], exclude: ["README.md"]),
 
@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "FeaturesTests", dependencies: ["Features", "AudioIO", "ASRCore", "_TestSupport"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "CTCTests", dependencies: ["CTC", "ASRCore", "CKernels", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "CTC", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "ASRCore", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ASRKitTests", dependencies: ["ASRKit", "ASRText", "ASRCore", "Decoding", "Features", "AudioIO", "NN", "_TestSupport"]),

@@ -1,4 +1,5 @@
 import ASRCore
+import CKernels
 import Foundation
 
 /// How per-utterance losses are combined, with PyTorch's meaning.
@@ -75,11 +76,18 @@ public func ctcMinimumFrames(_ labels: [Int]) -> Int {
 ///     (log-softmax of log-probabilities is the identity).
 ///   - inputLengths: frames per utterance, T_b ≤ T; frames t ≥ T_b are padding.
 ///   - targets: label sequences (no blanks), one per utterance.
-/// Works in log space (alpha/beta over the blank-extended labels), the
+/// Works in Double log space (alpha/beta over the blank-extended labels), the
 /// gradient fused with the softmax: `∂/∂z_tk = y_tk − Σ_{s: l'_s = k} α_t(s) β_t(s) / p`
 /// with β excluding the emission at t. Utterances run in parallel.
 public func ctcLoss(logits: [Float], frames T: Int, batch B: Int, vocabulary V: Int,
                     inputLengths: [Int], targets: [[Int]], options: CTCOptions = CTCOptions()) throws -> CTCResult {
+    try ctcLoss(logits: logits, frames: T, batch: B, vocabulary: V, inputLengths: inputLengths, targets: targets,
+                options: options, level: SIMDLevel.supported)
+}
+
+/// `ctcLoss` with the kernels of one SIMD level (0 baseline, 1 AVX2, 2 AVX-512), for the tests.
+package func ctcLoss(logits: [Float], frames T: Int, batch B: Int, vocabulary V: Int,
+                     inputLengths: [Int], targets: [[Int]], options: CTCOptions, level: Int) throws -> CTCResult {
     guard logits.count == T * B * V else {
         throw CTCError.shapeMismatch("logits have \(logits.count) values, [T=\(T), B=\(B), V=\(V)] needs \(T * B * V)")
     }
@@ -104,7 +112,7 @@ public func ctcLoss(logits: [Float], frames T: Int, batch B: Int, vocabulary V: 
                 let zp = z.baseAddress!, gp = g.baseAddress!, lp = lossBuf.baseAddress!
                 let work = { (b: Int) in
                     lp[b] = ctcUtterance(zp, gp, b: b, T: inputLengths[b], B: B, V: V,
-                                         labels: targets[b], blank: options.blank)
+                                         labels: targets[b], blank: options.blank, level: level)
                 }
                 parallelFor(B, work)
             }
@@ -138,8 +146,11 @@ public func ctcLoss(logits: [Float], frames T: Int, batch B: Int, vocabulary V: 
 }
 
 /// One utterance: writes its gradient rows and returns −log p (∞ if infeasible).
+/// α and β run in Double log space, one frame at a time through the CKernels frame
+/// kernels (each state a three-term log-add-exp with a vectorised exp and log,
+/// no libm call inside; docs/PROFILE.md).
 private func ctcUtterance(_ z: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, b: Int,
-                          T: Int, B: Int, V: Int, labels: [Int], blank: Int) -> Float {
+                          T: Int, B: Int, V: Int, labels: [Int], blank: Int, level: Int) -> Float {
     let L = labels.count
     let S = 2 * L + 1
     if T == 0 { return L == 0 ? 0 : .infinity }
@@ -154,105 +165,63 @@ private func ctcUtterance(_ z: UnsafePointer<Float>, _ g: UnsafeMutablePointer<F
         for v in 0..<V { row[v] = src[v] }
         logSoftmaxInPlace(row, count: V)
     }
-    // Emission log-probs of the extended labels: e[t·S + s]. The recursions run in
-    // Double: over hundreds of frames Float log-space sums drift by ~1e-5 relative.
-    var e = [Double](repeating: 0, count: T * S)
-    for t in 0..<T {
-        let row = g + (t * B + b) * V
-        for s in 0..<S { e[t * S + s] = Double(row[ext[s]]) }
-    }
+    // Rows of W = S + 2: α holds state s at t·W + 2 + s (two −∞ pads in front, read as
+    // states −1 and −2), β and the emissions at t·W + s (two pads behind, read as S and S + 1).
+    // The recursions run in Double: over hundreds of frames Float log-space sums drift by ~1e-5 relative.
+    let W = S + 2
     let ninf = -Double.infinity
-    var alpha = [Double](repeating: ninf, count: T * S)
-    var beta = [Double](repeating: ninf, count: T * S)
-    // Can state s skip from s − 2 (a label different from the previous label)?
-    var canSkip = [Bool](repeating: false, count: S)
-    for s in 2..<max(S, 2) where ext[s] != blank && ext[s] != ext[s - 2] { canSkip[s] = true }
-    alpha[0] = e[0]
-    if S > 1 { alpha[1] = e[1] }
-    // Each frame sums in linear space relative to the previous frame's maximum
-    // (one exp and one log per state instead of two logAdds); a frame holding a
-    // state more than 700 nats below that maximum (exp would underflow) falls
-    // back to exact log-space additions.
-    var lin = [Double](repeating: 0, count: S)
-    for t in 1..<max(T, 1) {
-        // States that can still reach the end, and be reached from the start.
-        let start = max(0, S - 2 * (T - t)), end = min(S, 2 * (t + 1))
-        let lo = max(0, start - 2)
-        let prev = (t - 1) * S
-        var m = ninf
-        for s in lo..<end { m = max(m, alpha[prev + s]) }
-        var exact = m == ninf
-        if !exact {
-            for s in lo..<end {
-                let d = alpha[prev + s] - m
-                if d < -700 && d != ninf { exact = true; break }
-                lin[s] = exp(d)
-            }
-        }
-        if exact {
-            for s in start..<end {
-                var a = alpha[prev + s]
-                if s >= 1 { a = logAdd(a, alpha[prev + s - 1]) }
-                if canSkip[s] { a = logAdd(a, alpha[prev + s - 2]) }
-                alpha[t * S + s] = a == ninf ? ninf : a + e[t * S + s]
-            }
-        } else {
-            for s in start..<end {
-                var sum = lin[s]
-                if s >= 1 { sum += lin[s - 1] }
-                if canSkip[s] { sum += lin[s - 2] }
-                alpha[t * S + s] = sum > 0 ? m + log(sum) + e[t * S + s] : ninf
-            }
-        }
-    }
-    // β_t(s): log p(rest | in state s at t), excluding t's emission.
-    beta[(T - 1) * S + S - 1] = 0
-    if S > 1 { beta[(T - 1) * S + S - 2] = 0 }
-    var t = T - 2
-    while t >= 0 {
-        let start = max(0, S - 2 * (T - t)), end = min(S, 2 * (t + 1))
-        let hi = min(S, end + 2)
-        let next = (t + 1) * S
-        // lin[s] = exp(β_{t+1}(s) + e_{t+1}(s) − m), same fallback rule as alpha.
-        var m = ninf
-        for s in start..<hi { m = max(m, beta[next + s] + e[next + s]) }
-        var exact = m == ninf
-        if !exact {
-            for s in start..<hi {
-                let d = beta[next + s] + e[next + s] - m
-                if d < -700 && d != ninf { exact = true; break }
-                lin[s] = exp(d)
-            }
-        }
-        if exact {
-            for s in start..<end {
-                var v = beta[next + s] + e[next + s]
-                if s + 1 < S { v = logAdd(v, beta[next + s + 1] + e[next + s + 1]) }
-                if s + 2 < S && canSkip[s + 2] { v = logAdd(v, beta[next + s + 2] + e[next + s + 2]) }
-                beta[t * S + s] = v
-            }
-        } else {
-            for s in start..<end {
-                var sum = lin[s]
-                if s + 1 < hi { sum += lin[s + 1] }
-                if s + 2 < hi && canSkip[s + 2] { sum += lin[s + 2] }
-                beta[t * S + s] = sum > 0 ? m + log(sum) : ninf
-            }
-        }
-        t -= 1
-    }
-    var logLik = alpha[(T - 1) * S + S - 1]
-    if S > 1 { logLik = logAdd(logLik, alpha[(T - 1) * S + S - 2]) }
-    if logLik == ninf { return .infinity }
-    // Gradient: y_tk − Σ_{s: l'_s = k} exp(α_t(s) + β_t(s) − log p).
+    var e = [Double](repeating: 0, count: T * W)
     for t in 0..<T {
         let row = g + (t * B + b) * V
-        vexp(row, row, count: V)
-        for s in 0..<S {
-            let a = alpha[t * S + s], bb = beta[t * S + s]
-            if a == ninf || bb == ninf { continue }
-            row[ext[s]] -= Float(exp(a + bb - logLik))
+        for s in 0..<S { e[t * W + s] = Double(row[ext[s]]) }
+    }
+    var alpha = [Double](repeating: ninf, count: T * W)
+    var beta = [Double](repeating: ninf, count: T * W)
+    // 0 where state s may be entered from s − 2 (a label different from the previous label), −∞ where not.
+    var skip = [Double](repeating: ninf, count: W)
+    for s in 2..<max(S, 2) where ext[s] != blank && ext[s] != ext[s - 2] { skip[s] = 0 }
+    alpha[2] = e[0]
+    if S > 1 { alpha[3] = e[1] }
+    beta[(T - 1) * W + S - 1] = 0
+    if S > 1 { beta[(T - 1) * W + S - 2] = 0 }
+    var occupancy = [Double](repeating: 0, count: S)
+    return alpha.withUnsafeMutableBufferPointer { ab in
+        beta.withUnsafeMutableBufferPointer { bb in
+            e.withUnsafeBufferPointer { eb in
+                skip.withUnsafeBufferPointer { kb in
+                    occupancy.withUnsafeMutableBufferPointer { ob in
+                        let a = ab.baseAddress!, be = bb.baseAddress!, em = eb.baseAddress!, k = kb.baseAddress!
+                        // Only the states that can still reach the end and be reached from the start.
+                        func window(_ t: Int) -> (Int, Int) { (max(0, S - 2 * (T - t)), min(S, 2 * (t + 1))) }
+                        for t in 1..<max(T, 1) {
+                            let (start, end) = window(t)
+                            asr_ctc_alpha_frame(Int32(level), a + (t - 1) * W + 2, em + t * W, k, a + t * W + 2,
+                                                start, end)
+                        }
+                        // β_t(s): log p(rest | in state s at t), excluding t's emission.
+                        var t = T - 2
+                        while t >= 0 {
+                            let (start, end) = window(t)
+                            asr_ctc_beta_frame(Int32(level), be + (t + 1) * W, em + (t + 1) * W, k, be + t * W,
+                                               start, end)
+                            t -= 1
+                        }
+                        let last = a + (T - 1) * W + 2
+                        var logLik = last[S - 1]
+                        if S > 1 { logLik = logAdd(logLik, last[S - 2]) }
+                        if logLik == ninf { return .infinity }
+                        // Gradient: y_tk − Σ_{s: l'_s = k} exp(α_t(s) + β_t(s) − log p).
+                        let occ = ob.baseAddress!
+                        for t in 0..<T {
+                            let row = g + (t * B + b) * V
+                            vexp(row, row, count: V, level: level)
+                            asr_ctc_occupancy(Int32(level), a + t * W + 2, be + t * W, logLik, occ, S)
+                            for s in 0..<S { row[ext[s]] -= Float(occ[s]) }
+                        }
+                        return Float(-logLik)
+                    }
+                }
+            }
         }
     }
-    return Float(-logLik)
 }

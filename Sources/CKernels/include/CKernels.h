@@ -56,4 +56,21 @@ long asr_argmax(int level, const float *x, long n);
 /// memory-read bound `asr-bench beam --read-only 1` measures greedy decoding against.
 float asr_vmax(int level, const float *x, long n);
 
+/// One frame of the CTC forward recursion in log space, for s in [start, end):
+/// out[s] = e[s] + log(e^prev[s] + e^prev[s−1] + e^(prev[s−2] + skip[s])), −∞ when all three are −∞.
+/// prev is readable from index −2 (the row's two −∞ pads); skip[s] is 0 where state s may
+/// be entered from s − 2 and −∞ where not. No value may be +∞ or NaN.
+void asr_ctc_alpha_frame(int level, const double *prev, const double *e, const double *skip, double *out,
+                         long start, long end);
+/// One frame of the backward recursion (β excluding the frame's own emission), for s in [start, end):
+/// out[s] = log Σ_{k=0,1,2} e^(next[s+k] + e[s+k]) with skip[s+2] added to the k = 2 term;
+/// next, e and skip readable to index end + 1 (pads: next −∞, e and skip finite or −∞).
+void asr_ctc_beta_frame(int level, const double *next, const double *e, const double *skip, double *out,
+                        long start, long end);
+/// out[s] = e^(a[s] + b[s] − shift) for s < n (≈ 0 below e^−700; a, b may be −∞).
+void asr_ctc_occupancy(int level, const double *a, const double *b, double shift, double *out, long n);
+/// The scalar exp_d and log_d the kernels use, for the tests.
+double asr_exp_d(double x);
+double asr_log_d(double x);
+
 #endif
