@@ -1,6 +1,7 @@
 // The one source of the polynomial approximations every vectorised kernel uses
 // (LSTM and GRU gates in lstm.c/gru.c, exp/sigmoid/tanh/log-sum-exp over arrays
-// in vecmath.c, which ASRCore's VectorMath and LogSpace call). exp is Cephes'
+// in vecmath.c, which ASRCore's VectorMath and LogSpace call; in Double, the CTC
+// recursions of ctc.c, described further down). exp is Cephes'
 // expf: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial, 2^n built in the
 // exponent bits, relative error < 2e-7 on [−87, 88] (clamped outside); tanh is
 // 1 − 2/(e^{2|x|} + 1) with Cephes' odd polynomial below |x| = 0.625, absolute

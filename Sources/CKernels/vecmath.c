@@ -47,19 +47,30 @@
         for (int k = 0; k < 64; k++) best = m[k] > best ? m[k] : best;                                        \
         return best;                                                                                          \
     }                                                                                                         \
-    /* Then the first index holding the maximum (the row is in L1 by then): the scalar                  */ \
-    /* loop's answer, ±0 being equal there too.                                                           */ \
+    /* Argmax in one streaming read: 32 lanes each keep their largest value (strict >: the first   */ \
+    /* of equals, never a NaN) and the block of 32 where it was first seen; then the lane values'   */ \
+    /* maximum and, among the lanes holding it, the smallest index (±0 are equal there too). A       */ \
+    /* second pass looking for the maximum's first index cost 1.3× the read (docs/PROFILE.md).       */ \
     TARGET static long argmax_##SUFFIX(const float *restrict x, long n) {                                     \
-        float best = vmax_##SUFFIX(x, n);                                                                     \
-        long j = 0;                                                                                           \
-        for (; j + 32 <= n; j += 32) {                                                                        \
-            int any = 0;                                                                                      \
-            for (int k = 0; k < 32; k++) any |= x[j + k] == best;                                             \
-            if (any) break;                                                                                   \
+        float m[32];                                                                                          \
+        int block[32];                                                                                        \
+        for (int k = 0; k < 32; k++) { m[k] = -INFINITY; block[k] = 0; }                                      \
+        long i = 0;                                                                                           \
+        for (int b = 0; i + 32 <= n; i += 32, b++)                                                            \
+            for (int k = 0; k < 32; k++) {                                                                    \
+                int above = x[i + k] > m[k];                                                                  \
+                m[k] = above ? x[i + k] : m[k];                                                               \
+                block[k] = above ? b : block[k];                                                              \
+            }                                                                                                 \
+        float best = -INFINITY;                                                                               \
+        long at = 0;                                                                                          \
+        for (int k = 0; k < 32; k++) {                                                                        \
+            long index = (long)block[k] * 32 + k;                                                             \
+            if (m[k] > best || (m[k] == best && m[k] > -INFINITY && index < at)) { best = m[k]; at = index; } \
         }                                                                                                     \
-        for (; j < n; j++)                                                                                    \
-            if (x[j] == best) return j;                                                                       \
-        return 0;                                                                                             \
+        for (; i < n; i++)                                                                                    \
+            if (x[i] > best) { best = x[i]; at = i; }                                                         \
+        return at;                                                                                            \
     }
 
 VEC_KERNELS(base, ASR_TARGET_BASE)

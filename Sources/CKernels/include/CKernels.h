@@ -2,7 +2,8 @@
 #define ASR_CKERNELS_H
 
 /// The vectorised kernels: fused LSTM and GRU gate arithmetic for one batch row
-/// of one time step, and elementwise exp/sigmoid/tanh and Σ exp over arrays,
+/// of one time step, elementwise exp/sigmoid/tanh and Σ exp over arrays, and the
+/// Double log-space frames of the CTC forward–backward,
 /// each compiled three times: for the x86-64 baseline (SSE2), for AVX2 + FMA (x86-64-v3) and
 /// for AVX-512 (x86-64-v4). Swift cannot compile one function for a wider
 /// instruction set than the whole binary, and SSE2 code ran these at a quarter
