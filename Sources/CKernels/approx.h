@@ -124,4 +124,22 @@ static inline __attribute__((always_inline)) double log_add3_d(double a, double 
 #define ASR_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define ASR_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")))
 
+/// KERNELS(SUFFIX, TARGET) instantiated at every level (the baseline only off x86-64), and
+/// ASR_DISPATCH(NAME, args…): return NAME_<suffix>(args…) for the caller's `level`.
+#if defined(__x86_64__)
+#define ASR_AT_EVERY_LEVEL(KERNELS) \
+    KERNELS(base, ASR_TARGET_BASE)  \
+    KERNELS(avx2, ASR_TARGET_AVX2)  \
+    KERNELS(avx512, ASR_TARGET_AVX512)
+#define ASR_DISPATCH(NAME, ...)                                    \
+    do {                                                           \
+        if (level >= 2) return NAME##_avx512(__VA_ARGS__);         \
+        if (level == 1) return NAME##_avx2(__VA_ARGS__);           \
+        return NAME##_base(__VA_ARGS__);                           \
+    } while (0)
+#else
+#define ASR_AT_EVERY_LEVEL(KERNELS) KERNELS(base, ASR_TARGET_BASE)
+#define ASR_DISPATCH(NAME, ...) return NAME##_base(__VA_ARGS__)
+#endif
+
 #endif

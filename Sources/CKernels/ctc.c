@@ -22,30 +22,18 @@
         for (long s = 0; s < n; s++) out[s] = exp_d(a[s] + b[s] - shift);                                    \
     }
 
-CTC_KERNELS(base, ASR_TARGET_BASE)
-#if defined(__x86_64__)
-CTC_KERNELS(avx2, ASR_TARGET_AVX2)
-CTC_KERNELS(avx512, ASR_TARGET_AVX512)
-#define DISPATCH(NAME, ...)                                                                                   \
-    do {                                                                                                      \
-        if (level >= 2) return NAME##_avx512(__VA_ARGS__);                                                    \
-        if (level == 1) return NAME##_avx2(__VA_ARGS__);                                                      \
-        return NAME##_base(__VA_ARGS__);                                                                      \
-    } while (0)
-#else
-#define DISPATCH(NAME, ...) return NAME##_base(__VA_ARGS__)
-#endif
+ASR_AT_EVERY_LEVEL(CTC_KERNELS)
 
 void asr_ctc_alpha_frame(int level, const double *prev, const double *e, const double *skip, double *out,
                          long start, long end) {
-    DISPATCH(alpha, prev, e, skip, out, start, end);
+    ASR_DISPATCH(alpha, prev, e, skip, out, start, end);
 }
 void asr_ctc_beta_frame(int level, const double *next, const double *e, const double *skip, double *out,
                         long start, long end) {
-    DISPATCH(beta, next, e, skip, out, start, end);
+    ASR_DISPATCH(beta, next, e, skip, out, start, end);
 }
 void asr_ctc_occupancy(int level, const double *a, const double *b, double shift, double *out, long n) {
-    DISPATCH(occupancy, a, b, shift, out, n);
+    ASR_DISPATCH(occupancy, a, b, shift, out, n);
 }
 double asr_exp_d(double x) { return exp_d(x); }
 double asr_log_d(double x) { return log_d(x); }

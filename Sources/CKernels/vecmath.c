@@ -73,26 +73,14 @@
         return at;                                                                                            \
     }
 
-VEC_KERNELS(base, ASR_TARGET_BASE)
-#if defined(__x86_64__)
-VEC_KERNELS(avx2, ASR_TARGET_AVX2)
-VEC_KERNELS(avx512, ASR_TARGET_AVX512)
-#define DISPATCH(NAME, ...)                                                                                   \
-    do {                                                                                                      \
-        if (level >= 2) return NAME##_avx512(__VA_ARGS__);                                                    \
-        if (level == 1) return NAME##_avx2(__VA_ARGS__);                                                      \
-        return NAME##_base(__VA_ARGS__);                                                                      \
-    } while (0)
-#else
-#define DISPATCH(NAME, ...) return NAME##_base(__VA_ARGS__)
-#endif
+ASR_AT_EVERY_LEVEL(VEC_KERNELS)
 
 void asr_vexp(int level, const float *x, float *y, long n) {
-    if (x == y) DISPATCH(vexp_inplace, y, n);
-    DISPATCH(vexp, x, y, n);
+    if (x == y) ASR_DISPATCH(vexp_inplace, y, n);
+    ASR_DISPATCH(vexp, x, y, n);
 }
-void asr_vsigmoid(int level, float *x, long n) { DISPATCH(vsigmoid, x, n); }
-void asr_vtanh(int level, float *x, long n) { DISPATCH(vtanh, x, n); }
-float asr_sum_exp_shifted(int level, const float *x, long n, float shift) { DISPATCH(sum_exp, x, n, shift); }
-long asr_argmax(int level, const float *x, long n) { DISPATCH(argmax, x, n); }
-float asr_vmax(int level, const float *x, long n) { DISPATCH(vmax, x, n); }
+void asr_vsigmoid(int level, float *x, long n) { ASR_DISPATCH(vsigmoid, x, n); }
+void asr_vtanh(int level, float *x, long n) { ASR_DISPATCH(vtanh, x, n); }
+float asr_sum_exp_shifted(int level, const float *x, long n, float shift) { ASR_DISPATCH(sum_exp, x, n, shift); }
+long asr_argmax(int level, const float *x, long n) { ASR_DISPATCH(argmax, x, n); }
+float asr_vmax(int level, const float *x, long n) { ASR_DISPATCH(vmax, x, n); }
