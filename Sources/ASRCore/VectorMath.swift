@@ -54,8 +54,9 @@ public enum VectorMath {
 
 /// Index of the largest of `n` values, the first one on ties — as the scalar loop
 /// `for v in 1..<n where x[v] > x[best]` (NaNs are never chosen unless `x[0]` is one).
-/// From 32 values on, the C kernel (`asr_argmax`): the maximum over 64 lanes, then
-/// the first index holding it (greedy CTC decoding over large vocabularies).
+/// From 32 values on, the C kernel (`asr_argmax`): one streaming read, 32 lanes each
+/// keeping their maximum and where it was first seen (greedy CTC decoding over large
+/// vocabularies).
 package func argmax(_ x: UnsafePointer<Float>, count n: Int, level: Int = SIMDLevel.supported) -> Int {
     precondition(n > 0, "argmax of nothing")
     if n < 32 || x[0].isNaN {

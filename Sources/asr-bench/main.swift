@@ -141,8 +141,8 @@ case "beam":
     }
     if opts["read-only"] == "1" {
         // The memory-read bound of the greedy case: the maximum of each utterance's
-        // T·V floats (the first pass of greedy's argmax alone, one streaming read, no
-        // per-frame work), each utterance its own array as the decoder reads them.
+        // T·V floats (one streaming read, as greedy's argmax, without its per-lane
+        // indices or per-frame work), each utterance its own array as the decoder reads them.
         let utts = (0..<N).map { n in Array(all.storage[(n * T * V)..<((n + 1) * T * V)]) }
         var top: Float = 0
         let times = time(reps) { top = utts.reduce(-Float.infinity) { m, u in max(m, u.withUnsafeBufferPointer { largest($0) }) } }
