@@ -33,26 +33,14 @@
         }                                                                                                     \
     }
 
-GRU_KERNELS(base, ASR_TARGET_BASE)
-#if defined(__x86_64__)
-GRU_KERNELS(avx2, ASR_TARGET_AVX2)
-GRU_KERNELS(avx512, ASR_TARGET_AVX512)
-#endif
+ASR_AT_EVERY_LEVEL(GRU_KERNELS)
 
 void asr_gru_forward_row(int level, float *row, const float *hh, const float *h_prev, float *h, float *n_hidden,
                          float *out, long hidden) {
-#if defined(__x86_64__)
-    if (level >= 2) { gru_forward_avx512(row, hh, h_prev, h, n_hidden, out, hidden); return; }
-    if (level == 1) { gru_forward_avx2(row, hh, h_prev, h, n_hidden, out, hidden); return; }
-#endif
-    gru_forward_base(row, hh, h_prev, h, n_hidden, out, hidden);
+    ASR_DISPATCH(gru_forward, row, hh, h_prev, h, n_hidden, out, hidden);
 }
 
 void asr_gru_backward_row(int level, const float *row, const float *n_hidden, const float *h_prev, float *dh,
                           const float *d_out, float *d_input, float *d_hidden, long hidden) {
-#if defined(__x86_64__)
-    if (level >= 2) { gru_backward_avx512(row, n_hidden, h_prev, dh, d_out, d_input, d_hidden, hidden); return; }
-    if (level == 1) { gru_backward_avx2(row, n_hidden, h_prev, dh, d_out, d_input, d_hidden, hidden); return; }
-#endif
-    gru_backward_base(row, n_hidden, h_prev, dh, d_out, d_input, d_hidden, hidden);
+    ASR_DISPATCH(gru_backward, row, n_hidden, h_prev, dh, d_out, d_input, d_hidden, hidden);
 }

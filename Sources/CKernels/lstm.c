@@ -35,11 +35,7 @@
         }                                                                                                     \
     }
 
-LSTM_KERNELS(base, )
-#if defined(__x86_64__)
-LSTM_KERNELS(avx2, ASR_TARGET_AVX2)
-LSTM_KERNELS(avx512, ASR_TARGET_AVX512)
-#endif
+ASR_AT_EVERY_LEVEL(LSTM_KERNELS)
 
 int asr_simd_level_supported(void) {
 #if defined(__x86_64__)
@@ -54,18 +50,10 @@ int asr_simd_level_supported(void) {
 
 void asr_lstm_forward_row(int level, float *row, const float *bias, const float *c_prev, float *c,
                           float *tanh_c, float *h, float *out, long hidden) {
-#if defined(__x86_64__)
-    if (level >= 2) { forward_avx512(row, bias, c_prev, c, tanh_c, h, out, hidden); return; }
-    if (level == 1) { forward_avx2(row, bias, c_prev, c, tanh_c, h, out, hidden); return; }
-#endif
-    forward_base(row, bias, c_prev, c, tanh_c, h, out, hidden);
+    ASR_DISPATCH(forward, row, bias, c_prev, c, tanh_c, h, out, hidden);
 }
 
 void asr_lstm_backward_row(int level, float *row, const float *tanh_c, const float *c_prev, const float *dh,
                            const float *d_out, float *dc, long hidden) {
-#if defined(__x86_64__)
-    if (level >= 2) { backward_avx512(row, tanh_c, c_prev, dh, d_out, dc, hidden); return; }
-    if (level == 1) { backward_avx2(row, tanh_c, c_prev, dh, d_out, dc, hidden); return; }
-#endif
-    backward_base(row, tanh_c, c_prev, dh, d_out, dc, hidden);
+    ASR_DISPATCH(backward, row, tanh_c, c_prev, dh, d_out, dc, hidden);
 }
