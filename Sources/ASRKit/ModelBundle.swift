@@ -31,6 +31,9 @@ public struct ModelInfo: Codable, Equatable, Sendable {
     public var epoch: Int
     public var devWer: Double?
     public var devCer: Double?
+    /// The epochs whose weights were averaged into these (`train.average_last`);
+    /// nil = the weights of `epoch` alone.
+    public var averagedEpochs: [Int]?
     public var parameters: Int
 
     public init(name: String, features: FeatureOptions, cmvn: CMVNStats?, model: ModelOptions, inputSize: Int, tokens: [String],

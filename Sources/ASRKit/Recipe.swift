@@ -186,11 +186,18 @@ public struct TrainOptions: Codable, Equatable, Sendable, DefaultConstructible, 
     public var earlyStopPatience = 0
     /// Abort when this many batches in a row have a non-finite loss.
     public var maxBadBatches = 20
+    /// Checkpoint averaging: after the last epoch, the mean of the weights of the
+    /// last N epochs (their checkpoints are kept) is validated and becomes the
+    /// model when its validation error is not worse than the best epoch's
+    /// (always, without a dev set); 0 or 1 = off. Not part of the training
+    /// settings: set it on a finished run and `--resume` only averages.
+    public var averageLast = 0
     public init() {}
     public func validate() throws {
         guard (1...10000).contains(epochs) else { throw ConfigError.invalidValue(source: "", key: "epochs", reason: "expected 1…10000, found \(epochs)") }
         guard (1...4096).contains(batchSize) else { throw ConfigError.invalidValue(source: "", key: "batch_size", reason: "expected 1…4096, found \(batchSize)") }
         guard threads >= 0 else { throw ConfigError.invalidValue(source: "", key: "threads", reason: "expected ≥ 0") }
+        guard (0...1000).contains(averageLast) else { throw ConfigError.invalidValue(source: "", key: "average_last", reason: "expected 0…1000 epochs, found \(averageLast)") }
         do { try optimizer.validate() } catch let e as ConfigError { throw e.relocated(source: "", prefix: "optimizer") }
         do { try schedule.validate() } catch let e as ConfigError { throw e.relocated(source: "", prefix: "schedule") }
     }

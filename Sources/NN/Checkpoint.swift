@@ -32,6 +32,25 @@ extension ParameterContainer {
         try load(tensors, path: path)
     }
 
+    /// Loads the element-wise mean of the weights in `paths` (checkpoint averaging,
+    /// as ESPnet's and WeNet's `average_model`): each file is checked as by
+    /// `loadWeights` (every tensor, expected shapes, no other); sums are kept in
+    /// Double and rounded to Float once, after the division.
+    public func loadAveragedWeights(from paths: [String]) throws {
+        precondition(!paths.isEmpty, "loadAveragedWeights: no files")
+        var sums = parameters.map { [Double](repeating: 0, count: $0.count) }
+        for path in paths {
+            try loadWeights(from: path)
+            for (i, p) in parameters.enumerated() {
+                p.value.withUnsafeBufferPointer { v in
+                    sums[i].withUnsafeMutableBufferPointer { s in for j in v.indices { s[j] += Double(v[j]) } }
+                }
+            }
+        }
+        let n = Double(paths.count)
+        for (i, p) in parameters.enumerated() { p.value = sums[i].map { Float($0 / n) } }
+    }
+
     public func load(_ tensors: [String: NamedTensor], path: String, prefix: String = "") throws {
         let own = Set(parameters.map { prefix + $0.name })
         for name in tensors.keys.sorted() where name.hasPrefix(prefix) && !own.contains(name) {

@@ -172,6 +172,50 @@ private struct Tiny {
         #expect(other.weights == t.weights)
     }
 
+    /// Checkpoint averaging's parts: the complete epochs a store keeps (a folder
+    /// without trainer.json is not one) and the element-wise mean of their weights —
+    /// within 1e-6 relative of a Float mean computed here value by value (the mean of
+    /// the same file thrice is that file exactly); another architecture's file is an
+    /// error naming it, as for `loadWeights`.
+    @Test func keepsNAndAveragesTheirWeights() throws {
+        let dir = TestPaths.temporaryDirectory("ckpt-average").appendingPathComponent("checkpoints").path
+        let store = CheckpointStore(directory: dir, keep: 3)
+        try store.create()
+        var state = TrainerState()
+        var saved: [[[Float]]] = []
+        for e in 1...5 {
+            let t = Tiny(seed: UInt64(10 + e))
+            state.epoch = e
+            try store.save(model: t.model, optimizer: t.optimizer, state: state)
+            saved.append(t.weights)
+        }
+        try FileManager.default.createDirectory(atPath: dir + "/epoch-6", withIntermediateDirectories: true)
+        try Tiny().model.saveWeights(to: dir + "/epoch-6/model.safetensors")   // trainer.json never written
+        #expect(try store.completeEpochs(through: 5) == [3, 4, 5])
+        #expect(try store.completeEpochs(through: 4) == [3, 4])
+        let target = Tiny(seed: 99)
+        try target.model.loadAveragedWeights(from: [3, 4, 5].map { store.weightsPath(epoch: $0) })
+        var worst: Float = 0
+        for (p, param) in target.weights.enumerated() {
+            for (i, x) in param.enumerated() {
+                let mean = (saved[2][p][i] + saved[3][p][i] + saved[4][p][i]) / 3
+                worst = max(worst, abs(x - mean) / max(abs(mean), 1e-3))
+            }
+        }
+        #expect(worst <= 1e-6, "relative error \(worst)")
+        #expect(target.weights != saved[4])
+        try target.model.loadAveragedWeights(from: Array(repeating: store.weightsPath(epoch: 4), count: 3))
+        #expect(target.weights == saved[3])
+        var wide = ModelOptions()
+        wide.hiddenSize = 9; wide.numLayers = 1
+        let other = dir + "/other.safetensors"
+        try AcousticModel(inputSize: Tiny.dim, outputSize: Tiny.vocabulary, options: wide).saveWeights(to: other)
+        #expect(throws: CheckpointError.self) { try target.model.loadAveragedWeights(from: [store.weightsPath(epoch: 5), other]) }
+        var message = "(no error)"
+        do { try target.model.loadAveragedWeights(from: [other]) } catch { message = "\(error)" }
+        #expect(message.hasPrefix(other + ": tensor"), "\(message)")
+    }
+
     @Test func missingStateNamesTheFile() throws {
         let dir = TestPaths.temporaryDirectory("ckpt-missing").path
         let store = CheckpointStore(directory: dir)

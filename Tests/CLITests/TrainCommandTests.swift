@@ -387,6 +387,44 @@ import _TestSupport
                 && e.stderr.contains("give --epochs N"), "the message names the key: \(e.stderr)")
     }
 
+    /// Checkpoint averaging (`train.average_last`): the last N checkpoints are kept and
+    /// the mean of their weights becomes the model unless dev gets worse (model.json
+    /// then names the epochs; otherwise the best epoch stays, unnamed). Set on a
+    /// finished run, `--resume` only averages (not a training setting) what was kept,
+    /// and says so.
+    @Test func checkpointAveraging() throws {
+        let dir = TestPaths.temporaryDirectory("e2e-average")
+        let r = try CLI.run(["train", recipe(dir, name: "avg", epochs: 4), "--set", "train.average_last=3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("average of epochs 2–4: dev WER "), "\(r.stdout)")
+        let exp = dir.appendingPathComponent("exp/avg")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: exp.path + "/checkpoints").filter { $0.hasPrefix("epoch-") }.sorted()
+        #expect(kept == ["epoch-2", "epoch-3", "epoch-4"])
+        let info = try JSONSerialization.jsonObject(with: Data(contentsOf: exp.appendingPathComponent("model.json"))) as! [String: Any]
+        let model = try SafeTensors.read(exp.path + "/model.safetensors").tensors
+        if r.stdout.contains("; it is the model") {
+            #expect(info["averaged_epochs"] as? [Int] == [2, 3, 4], "\(info)")
+            let checkpoints = try kept.map { try SafeTensors.read(exp.path + "/checkpoints/\($0)/model.safetensors").tensors }
+            for (name, t) in model {
+                let mean = (0..<t.values.count).map { i in checkpoints.reduce(Float(0)) { $0 + $1[name]!.values[i] } / 3 }
+                let worst = zip(t.values, mean).map { abs($0 - $1) / max(abs($1), 1e-3) }.max() ?? 0
+                #expect(worst <= 1e-6, "\(name): relative error \(worst) against the mean of the kept checkpoints")
+            }
+        } else {
+            #expect(r.stdout.contains("the model stays epoch"), "\(r.stdout)")
+            #expect(info["averaged_epochs"] == nil && info["epoch"] as? Int != nil, "\(info)")
+        }
+        // A run trained without it keeps two checkpoints: averaging after the fact uses those.
+        let plain = recipe(dir, name: "plain", epochs: 3)
+        #expect(try CLI.run(["train", plain]).status == 0)
+        let later = try CLI.run(["train", plain, "--resume", "--set", "train.average_last=4"])
+        #expect(later.status == 0, "\(later.stderr)")
+        #expect(later.stdout.contains("only 2 checkpoints kept (epochs 2, 3); averaging those")
+                && later.stdout.contains("average of epochs 2–3"), "\(later.stdout)")
+        let bad = try CLI.run(["train", plain, "--resume", "--set", "train.average_last=-1"])
+        #expect(bad.status != 0 && bad.stderr.contains("average_last") && bad.stderr.contains("expected 0…1000"), "\(bad.stderr)")
+    }
+
     /// Chaos: training killed with SIGKILL at random moments (seeded; ASR_CHAOS_KILLS
     /// of them, 4 here, 20 in `make chaos`), resumed each time: after every kill each
     /// file of the experiment is whole (JSON parses, safetensors sizes match their

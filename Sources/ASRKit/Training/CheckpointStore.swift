@@ -73,6 +73,25 @@ struct CheckpointStore {
         try prune(before: state.epoch - keep + 1)
     }
 
+    /// The epochs with a complete checkpoint folder (its trainer.json written last),
+    /// up to `through`, ascending.
+    func completeEpochs(through last: Int) throws -> [Int] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
+            throw FileError.cannotRead(path: directory, reason: "\(error)")
+        }
+        return names.compactMap { name -> Int? in
+            guard name.hasPrefix("epoch-"), let n = Int(name.dropFirst("epoch-".count)), n <= last,
+                  FileManager.default.fileExists(atPath: (path(name) as NSString).appendingPathComponent("trainer.json")) else { return nil }
+            return n
+        }.sorted()
+    }
+
+    /// The weights file of checkpoint `epoch-N`.
+    func weightsPath(epoch: Int) -> String {
+        (path(Self.name(epoch: epoch)) as NSString).appendingPathComponent("model.safetensors")
+    }
+
     /// Removes `epoch-N` folders with N < `epoch`.
     func prune(before epoch: Int) throws {
         let fm = FileManager.default

@@ -247,7 +247,8 @@ public final class Trainer {
 
     /// The recipe as a JSON object without what training results do not depend on:
     /// `decode`, where the experiment lives (`name`, `output`: a copied or renamed
-    /// experiment resumes), and the data pipeline's memory and overlap settings.
+    /// experiment resumes), the data pipeline's memory and overlap settings, and
+    /// checkpoint averaging (done after the epochs, from their checkpoints).
     static func trainingSettings(_ recipe: Recipe) throws -> [String: Any] {
         var object = try JSONSerialization.jsonObject(with: StrictJSON.encode(recipe)) as! [String: Any]  // a struct encodes to an object
         object["decode"] = nil
@@ -257,6 +258,10 @@ public final class Trainer {
             data["cache_mb"] = nil
             data["prefetch_batches"] = nil
             object["data"] = data
+        }
+        if var train = object["train"] as? [String: Any] {
+            train["average_last"] = nil
+            object["train"] = train
         }
         return object
     }
@@ -301,7 +306,7 @@ public final class Trainer {
     @discardableResult
     public func run(resume: Bool, force: Bool = false, epochsOverride: Int? = nil) throws -> String {
         boundHeapGrowth()   // before any thread has made its own arena
-        let store = CheckpointStore(directory: checkpointDir)
+        let store = CheckpointStore(directory: checkpointDir, keep: max(2, recipe.train.averageLast))
         let leader = collective.isLeader
         var lock: ExperimentLock?
         if leader {
@@ -355,6 +360,14 @@ public final class Trainer {
                                   epochs: epochs, firstEpoch: state.epoch)
         let trainingLog = TrainingLog(path: (expDir as NSString).appendingPathComponent("train.jsonl"))
         let frameSeconds = Double(recipe.features.frame.frameShiftMs) / 1000 * Double(recipe.model.frameStacking)
+        func info(epoch: Int, _ v: Validator.Result?, averaged: [Int]? = nil) -> ModelInfo {
+            var info = ModelInfo(name: recipe.name, features: recipe.features, cmvn: cmvn, model: recipe.model, inputSize: pipeline.dimension,
+                                 tokens: tokens.tokens, normalize: recipe.tokens.normalize, decode: recipe.decode, frameSeconds: frameSeconds,
+                                 sampleRate: recipe.data.sampleRate, epoch: epoch, devWer: v?.wer, devCer: v?.cer,
+                                 parameters: model.parameterCount, field: recipe.tokens.field)
+            info.averagedEpochs = averaged
+            return info
+        }
 
         for epoch in state.epoch..<max(epochs, state.epoch) {
             if recipe.train.earlyStopPatience > 0 && state.plateau.epochsSinceBest >= recipe.train.earlyStopPatience {
@@ -382,11 +395,7 @@ public final class Trainer {
             // between the two redoes this epoch on resume (and saves the same model again)
             // instead of trusting a `last` whose best model was never written.
             if isBest || validator.isEmpty {
-                let info = ModelInfo(name: recipe.name, features: recipe.features, cmvn: cmvn, model: recipe.model, inputSize: pipeline.dimension,
-                                     tokens: tokens.tokens, normalize: recipe.tokens.normalize, decode: recipe.decode, frameSeconds: frameSeconds,
-                                     sampleRate: recipe.data.sampleRate, epoch: epoch + 1, devWer: v?.wer, devCer: v?.cer,
-                                     parameters: model.parameterCount, field: recipe.tokens.field)
-                try ModelBundle.save(model: model, info: info, to: expDir)
+                try ModelBundle.save(model: model, info: info(epoch: epoch + 1, v), to: expDir)
             }
             try store.save(model: model, optimizer: optimizer, state: state)
             try trainingLog.write(state.history)
@@ -400,8 +409,57 @@ public final class Trainer {
                 (collectiveNanoseconds, collectiveSteps) = (0, 0)
             }
         }
-        log("model: \(expDir) (best epoch \(state.bestEpoch)); exp/latest → \(recipe.name)")
+        var chosen = "best epoch \(state.bestEpoch)"
+        if recipe.train.averageLast > 1,
+           let epochs = try averageCheckpoints(store: store, model: model, validator: validator, state: state, usesCER: tokens.space == nil,
+                                               info: { info(epoch: state.epoch, $0, averaged: $1) }) {
+            chosen = "the average of epochs \(epochs.first!)–\(epochs.last!)"
+        }
+        log("model: \(expDir) (\(chosen)); exp/latest → \(recipe.name)")
         return expDir
+    }
+
+    /// Checkpoint averaging (`train.average_last` N): the mean of the weights of
+    /// the last N complete checkpoints (rank 0 reads them; every rank validates),
+    /// saved as the model unless its validation error is worse than the best
+    /// epoch's. Returns the averaged epochs when the average became the model.
+    func averageCheckpoints(store: CheckpointStore, model: AcousticModel, validator: Validator, state: TrainerState, usesCER: Bool,
+                            info: (Validator.Result?, [Int]) -> ModelInfo) throws -> [Int]? {
+        let wanted = recipe.train.averageLast
+        var epochs: [Int] = []
+        if collective.isLeader {
+            epochs = Array(try store.completeEpochs(through: state.epoch).suffix(wanted))
+            if epochs.count < wanted {
+                log("warning: train.average_last \(wanted): only \(epochs.count) checkpoint\(epochs.count == 1 ? "" : "s") kept"
+                    + (epochs.isEmpty ? "" : " (epochs \(epochs.map(String.init).joined(separator: ", ")))")
+                    + (epochs.count < 2 ? "; nothing to average" : "; averaging those"))
+            }
+            if epochs.count >= 2 { try model.loadAveragedWeights(from: epochs.map { store.weightsPath(epoch: $0) }) }
+        }
+        var count = [Double(epochs.count)]
+        if collective.size > 1 { try count.withUnsafeMutableBytes { try collective.broadcast($0, root: 0) } }
+        guard count[0] >= 2 else { return nil }
+        if collective.size > 1 { for p in model.parameters { try collective.broadcast(&p.value, root: 0) } }
+        let v = validator.isEmpty ? nil : try validator.run(model, collective: collective)
+        guard collective.isLeader else { return nil }
+        func error(_ wer: Double?, _ cer: Double?) -> Double? { usesCER ? cer : wer }
+        let averaged = v.flatMap { error($0.wer, $0.cer) }
+        let best = state.history.last(where: \.best).flatMap { error($0.devWer, $0.devCer) }
+        let name = usesCER ? "CER" : "WER"
+        let range = "epochs \(epochs.first!)–\(epochs.last!)"
+        if let averaged, let best, averaged > best {
+            log(String(format: "average of %@: dev %@ %.2f%%, worse than the best epoch's (%d: %.2f%%); the model stays epoch %d",
+                       range, name, averaged * 100, state.bestEpoch, best * 100, state.bestEpoch))
+            return nil
+        }
+        try ModelBundle.save(model: model, info: info(v, epochs), to: expDir)
+        if let averaged {
+            log(String(format: "average of %@: dev %@ %.2f%% (best epoch %d: %@); it is the model", range, name, averaged * 100,
+                       state.bestEpoch, best.map { String(format: "%.2f%%", $0 * 100) } ?? "no dev error"))
+        } else {
+            log("average of \(range): no dev set to compare it with; it is the model")
+        }
+        return epochs
     }
 
     /// Takes the experiment's lock; refuses a trained folder unless resuming, or
