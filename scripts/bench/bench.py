@@ -206,7 +206,10 @@ def build_cases(args):
     lm = lm_inputs(args)
     for beam in (16, 64):
         cases.append(Case("prefix beam search + word 3-gram LM", f"beam {beam}, 20 utts × T={lm['T']}, V=30, α 0.5, β 1", 1,
-                          ours_beam_lm(args, lm, beam), [("pyctcdecode + kenlm", pyctc_beam_lm(lm, beam), agree_lm(lm))]))
+                          ours_beam_lm(args, lm, beam), [
+                              ("pyctcdecode + kenlm", pyctc_beam_lm(lm, beam), agree_lm(lm)),
+                              ("flashlight-text LexiconDecoder + KenLM", flashlight_beam_lm(lm, beam),
+                               agree_lm(lm, "flashlight-text", "; flashlight spells only the LM's words, each ended by a space"))]))
     for name, arpa, sentences, unit in arpa_inputs(args, lm):
         cases.append(Case("ARPA n-gram LM: read, then score 200 sentences", name, 1, ours_arpa(args, arpa, sentences, unit),
                           [("kenlm.Model", kenlm_arpa(arpa, sentences, unit), agree_scores(1e-3))], rounds=3, reps=1))
@@ -439,21 +442,117 @@ def pyctc_beam_lm(lm, beam):
     return run
 
 
-def agree_lm(lm):
+def flashlight_beam_lm(lm, beam):
+    """flashlight-text's LexiconDecoder (the decoder behind torchaudio's
+    ctc_decoder(lexicon=..., lm=...)) with the same word 3-gram ARPA through its
+    KenLM wrapper, on the same log-probs.
+
+    Weights. Ours and pyctcdecode rank a prefix by acoustic log-prob (natural log)
+    + α·Σ ln p(word | history) + β·words, α 0.5, β 1, the last word and </s> scored
+    at the end. flashlight adds lm_weight × KenLM's log10 scores and word_score per
+    word, the same way, so lm_weight = α·ln 10 ≈ 1.151 and word_score = β = 1;
+    sil_score 0 (a space costs its log-prob only, as in ours).
+
+    Lexicon. With a word LM flashlight needs one: each word of the LM's vocabulary
+    (the unigram list pyctcdecode gets) spelt in the labels and ended by the
+    space, the space as its silence token (torchaudio's lexicon form "the t h e |"),
+    unk_score −∞. So it can only emit vocabulary words, and only with a space
+    between them; ours and pyctcdecode spell any characters (a partial word that
+    begins no vocabulary word costs −10, a finished out-of-vocabulary word is
+    scored as <unk>). The lexicon trie carries each word's unigram log10 p,
+    smeared by max (SmearingMode.MAX) to the word's prefixes: partial words are
+    charged that look-ahead as they grow (undone when the word is scored), where
+    pyctcdecode and ours charge a partial word nothing unless it is outside the
+    vocabulary. A word counts once its space is read, and flashlight ends on a
+    whole word if any hypothesis in the beam does: the last word needs a space
+    after it that these inputs do not have (a blank frame of the tail has to
+    read as one), or, if none ends so, it stays in the text unscored (no LM
+    score, no word score). Ours and pyctcdecode score a last word without a space.
+
+    Search, as flashlight_beam: every token tried each frame (beam_size_token = V;
+    ours and pyctcdecode: tokens above log-prob −5, --min-logp), beams 10 below
+    the best dropped (--beam-prune −10), hypotheses with the same words, trie node
+    and last token merged by log-add; one that ends in blank and one that ends in
+    a letter take a beam slot each (as pyctcdecode's). Text from the best
+    hypothesis' tokens, repeats merged and blanks dropped. Setup (KenLM load, the
+    trie) is outside the timing, as pyctcdecode's build_ctcdecoder is."""
+    import itertools
+    import math
+    from flashlight.lib.text.decoder import (CriterionType, LexiconDecoder, LexiconDecoderOptions, SmearingMode,
+                                             Trie)
+    from flashlight.lib.text.decoder.kenlm import KenLM
+    from flashlight.lib.text.dictionary import create_word_dict
+    labels = lm["labels"]
+    index = {c: i for i, c in enumerate(labels)}
+    sep, blank = index[" "], 0
+    lexicon = {w: [list(w) + [" "]] for w in lm["unigrams"]}
+    lexicon["<unk>"] = []  # as flashlight's load_words adds it: the word dictionary's default entry, never spelt
+    words = create_word_dict(lexicon)
+    klm = KenLM(lm["arpa"], words)
+    no_context = klm.start(True)
+    trie = Trie(len(labels), sep)
+    for w, spellings in lexicon.items():
+        k = words.get_index(w)
+        _, unigram = klm.score(no_context, k)
+        for s in spellings:
+            trie.insert([index[c] for c in s], k, unigram)
+    trie.smear(SmearingMode.MAX)
+    opts = LexiconDecoderOptions(beam_size=beam, beam_size_token=len(labels), beam_threshold=10.0,
+                                 lm_weight=0.5 * math.log(10), word_score=1.0, unk_score=-math.inf, sil_score=0.0,
+                                 log_add=True, criterion_type=CriterionType.CTC)
+    dec = LexiconDecoder(opts, trie, klm, sep, blank, words.get_index("<unk>"), [], False)
+
+    def text(u):
+        u = np.ascontiguousarray(u, dtype=np.float32)
+        best = dec.decode(u.ctypes.data, u.shape[0], u.shape[1])[0]
+        ids = [k for k, _ in itertools.groupby(best.tokens)]
+        return "".join(labels[i] for i in ids if 0 < i < len(labels))
+
+    def compute():
+        return [text(u) for u in lm["utts"]]
+
+    def run(reps):
+        return timed(compute, reps)
+    return run
+
+
+def agree_lm(lm, peer_name="pyctcdecode", note=""):
+    """Texts identical to ours (spaces normalised); where they differ, which text
+    has the higher score that ours ranks by (ln p(text | x), the sum over all its
+    CTC alignments, + α·ln 10·log10 p(words + </s>) by kenlm + β per word, α 0.5,
+    β 1): the better search under the one objective; and the word error rate of
+    ours, the peer and greedy decoding against the sentences the inputs were spelt
+    from. "yes" if all identical, "close" if the two WERs are within 1 point."""
+    import itertools
+    import math
     import jiwer
+    import kenlm
+    import torch
+    model = kenlm.Model(lm["arpa"])
+    index = {c: i for i, c in enumerate(lm["labels"])}
+
+    def score(text, u):
+        ids = [index[c] for c in text]
+        if ids:
+            ac = -float(torch.nn.functional.ctc_loss(torch.from_numpy(u)[:, None, :], torch.tensor([ids]),
+                                                     torch.tensor([u.shape[0]]), torch.tensor([len(ids)]), reduction="sum"))
+        else:
+            ac = float(np.sum(u[:, 0]))
+        return ac + 0.5 * math.log(10) * model.score(text, bos=True, eos=True) + 1.0 * len(text.split())
 
     def check(ours, peer):
         norm = [" ".join(t.split()) for t in ours], [" ".join(t.split()) for t in peer]
         same = sum(a == b for a, b in zip(*norm))
+        better = sum(score(a, u) >= score(b, u) for a, b, u in zip(*norm, lm["utts"]) if a != b)
         greedy = []
         for u in lm["utts"]:
-            import itertools
             ids = [k for k, _ in itertools.groupby(u.argmax(1).tolist()) if k != 0]
             greedy.append(" ".join("".join(lm["labels"][i] for i in ids).split()))
         w = [100 * jiwer.wer(lm["truth"], h) for h in (norm[0], norm[1], greedy)]
         verdict = "yes" if same == len(peer) else ("close" if abs(w[0] - w[1]) <= 1.0 else "NO")
-        return (f"{verdict} ({same}/{len(peer)} identical; WER against the true text: ours {w[0]:.1f}%, "
-                f"pyctcdecode {w[1]:.1f}%, greedy without LM {w[2]:.1f}%)")
+        others = f"; in the {len(peer) - same} others ours has the higher α/β score in {better}" if same < len(peer) else ""
+        return (f"{verdict} ({same}/{len(peer)} identical{others}; WER against the true text: ours {w[0]:.1f}%, "
+                f"{peer_name} {w[1]:.1f}%, greedy without LM {w[2]:.1f}%{note})")
     return check
 
 
