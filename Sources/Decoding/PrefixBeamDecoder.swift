@@ -145,13 +145,7 @@ public struct PrefixBeamDecoder: CTCDecoding {
                     // After a non-blank, the same token again only continues (above);
                     // a new copy needs a blank in between.
                     let mass = (c == last && node != 0 ? pb : total) + lp
-                    if trie.defersNodes {
-                        trie.extend(node, c, pnb: mass)
-                    } else {
-                        let ch = trie.child(node, c)
-                        if ch < 0 { continue }
-                        trie.add(ch, pb: ninf, pnb: mass)
-                    }
+                    trie.extend(node, c, pnb: mass)
                 }
             }
             // Keep the best beamWidth prefixes, then drop those far below the best.
@@ -160,8 +154,7 @@ public struct PrefixBeamDecoder: CTCDecoding {
             for node in trie.touched {
                 if node < 0 {  // a prefix without a node yet: ranked under the id it would get
                     let i = Int(-node - 1)
-                    let e = trie.pending[i]
-                    scored.append(((firstNew + Int32(i), ninf, e.pnb), trie.rank(e.parent, ninf, e.pnb)))
+                    scored.append(((firstNew + Int32(i), ninf, trie.pending[i].pnb), trie.pendingRank(i)))
                     continue
                 }
                 let n = Int(node)
@@ -195,11 +188,30 @@ private struct PrefixTrie {
     let checkPrefixes: Bool
 
     var parent: [Int32] = [-1], token: [Int32] = [-1]
-    var lmScore: [Float] = [0], units: [Int32] = [0], wordStart: [Int32] = [0]
+    var lmScore: [Float] = [0], units: [Int32] = [0], wordStart: [Int32] = [0], wordTokens: [Int32] = [0]
     var hotState: [Int32], hotScore: [Float] = [0], prefixPenalty: [Float] = [0]
     /// Lexicon state of each node's unfinished word (0 = at a word start).
     var lexState: [Int32] = [0]
-    var lmStates: [[Int32]]
+    /// Each node's LM context, as an id of `contexts` (the contexts this search met).
+    var context: [Int32] = [0]
+    var contexts: [[Int32]]
+    var contextIndex: [[Int32]: Int32]
+    /// Each node's unfinished word (word-level LM), as an id of `partials` (the
+    /// unfinished words this search met; 0 = ""), whether some LM word begins so,
+    /// and the id after each (word, token): a node is made without building a
+    /// string, hashing one, or copying a context.
+    var partial: [Int32] = [0]
+    var partials: [String] = [""]
+    var partialIsPrefix: [Bool] = [true]
+    var partialIndex: [String: Int32] = ["": 0]
+    var partialAfter = FrameTable()
+    /// The LM's answers per (context, unit) — a unit is a token (token-level LM) or
+    /// a partial id (word-level): `score` is a function of its arguments, so each is
+    /// asked once a search.
+    var scoreMemo = FrameTable()
+    var memoLogProb: [Float] = [], memoNext: [Int32] = []
+    let lm: (any LanguageModel)?
+    let wordLevel: Bool
     /// (parent << 20 | token) → child, or −1 where the lexicon forbids it.
     var children = FrameTable()
     /// Per-frame accumulators, indexed by node; `stamp` marks nodes touched this frame.
@@ -208,13 +220,16 @@ private struct PrefixTrie {
     /// −(i + 1) for `pending[i]`.
     var touched: [Int32] = []
     var frame: Int32 = -1
-    /// Without LM, hotwords or lexicon a prefix's rank is its acoustic score alone,
-    /// so a new prefix gets its node only if it survives the frame: most
-    /// extensions do not, and making a node for each (12 arrays and the child
-    /// table, growing with beam × tokens × frames) was most of the search's time.
-    let defersNodes: Bool
-    /// This frame's new prefixes without a node: parent, token, mass ending in the token.
+    /// A new prefix gets its node only if it survives the frame: most extensions
+    /// do not, and making a node for each (14 arrays and the child table, growing
+    /// with beam × tokens × frames) was most of the search's time. Without LM,
+    /// hotwords or lexicon (`plain`) a prefix's rank is its acoustic score alone;
+    /// otherwise the state it would have (`Child`) is worked out to rank it.
+    let plain: Bool
+    /// This frame's new prefixes without a node: parent, token, mass ending in the
+    /// token; and (unless `plain`) the state each would have.
     var pending: [(parent: Int32, token: Int32, pnb: Float)] = []
+    var pendingState: [Child] = []
 
     init(_ d: PrefixBeamDecoder) {
         decoder = d
@@ -223,8 +238,11 @@ private struct PrefixTrie {
         lexicon = d.separator != nil ? d.lexicon : nil
         checkPrefixes = d.lm != nil && d.lmUnit == .word && d.separator != nil && d.options.unknownPrefixPenalty != 0
         hotState = [Int32(d.hotwords?.initialState ?? 0)]
-        lmStates = [d.lm?.initialState ?? []]
-        defersNodes = d.lm == nil && d.hotwords == nil && lexicon == nil
+        contexts = [d.lm?.initialState ?? []]
+        contextIndex = [contexts[0]: 0]
+        lm = d.lm
+        wordLevel = d.lm != nil && d.lmUnit == .word && d.separator != nil
+        plain = d.lm == nil && d.hotwords == nil && lexicon == nil
     }
 
     func tokenString(_ t: Int) -> String { t < decoder.tokens.count ? decoder.tokens[t] : "#\(t)" }
@@ -236,71 +254,119 @@ private struct PrefixTrie {
         return ids.reversed().map { tokenString(Int($0)) }.joined()
     }
 
-    func wordLength(from start: Int32, to end: Int32) -> Int {
-        var k = 0, n = end
-        while n != start && n > 0 { k += 1; n = parent[Int(n)] }
-        return k
+    /// The id of `partials[word] + tok`.
+    mutating func partial(after word: Int32, _ tok: Int) -> Int32 {
+        let key = Int(word) << 20 | tok
+        if let id = partialAfter.get(key) { return id }
+        let text = partials[Int(word)] + tokenString(tok)
+        let id: Int32
+        if let known = partialIndex[text] {
+            id = known
+        } else {
+            id = Int32(partials.count)
+            partials.append(text)
+            partialIsPrefix.append(!checkPrefixes || lm!.isWordPrefix(text))
+            partialIndex[text] = id
+        }
+        partialAfter.set(key, id)
+        return id
+    }
+
+    /// log p(unit | contexts[ctx]) and the next context's id, from the LM once per
+    /// (ctx, unit); `unit` is a token (token-level LM) or a partial id (word-level).
+    mutating func lmAnswer(_ ctx: Int32, unit: Int32) -> (Float, Int32) {
+        let key = Int(ctx) << 32 | Int(unit)
+        if let m = scoreMemo.get(key) { return (memoLogProb[Int(m)], memoNext[Int(m)]) }
+        let (lp, next) = lm!.score(contexts[Int(ctx)], unit: wordLevel ? partials[Int(unit)] : tokenString(Int(unit)))
+        let id: Int32
+        if let known = contextIndex[next] {
+            id = known
+        } else {
+            id = Int32(contexts.count)
+            contexts.append(next)
+            contextIndex[next] = id
+        }
+        scoreMemo.set(key, Int32(memoLogProb.count))
+        memoLogProb.append(lp)
+        memoNext.append(id)
+        return (lp, id)
+    }
+
+    /// What the node of prefix p + tok holds, worked out without making it.
+    struct Child {
+        var lexState: Int32 = 0, lmScore: Float, units: Int32, context: Int32, partial: Int32 = 0, wordTokens: Int32
+        var hotState: Int32, hotScore: Float, penalty: Float = 0
+    }
+
+    /// The state of prefix `p` + `tok`; nil where the lexicon forbids it.
+    mutating func childState(_ p: Int32, _ tok: Int) -> Child? {
+        let pi = Int(p)
+        let separator = decoder.separator
+        var c = Child(lmScore: lmScore[pi], units: units[pi], context: context[pi], wordTokens: wordTokens[pi] + 1,
+                      hotState: hotState[pi], hotScore: hotScore[pi])
+        if let lexicon {
+            if tok == separator! {
+                guard lexicon.endsWord(lexState[pi]) else { return nil }
+            } else {
+                guard let n = lexicon.next(lexState[pi], token: tok) else { return nil }
+                c.lexState = n
+            }
+        }
+        if let hw = decoder.hotwords {
+            let (st, bonus) = hw.step(Int(c.hotState), token: tok)
+            c.hotState = Int32(st)
+            c.hotScore += bonus
+        }
+        if decoder.lmUnit == .token || separator == nil {
+            if lm != nil {
+                let (lp, next) = lmAnswer(c.context, unit: Int32(tok))
+                c.lmScore += lp
+                c.context = next
+            }
+            c.units += 1
+        } else if tok == separator! {
+            if lm != nil {
+                let finished = partial[pi]
+                if finished != 0 {  // id 0 is the empty word
+                    let (lp, next) = lmAnswer(c.context, unit: finished)
+                    c.lmScore += lp
+                    c.context = next
+                    c.units += 1
+                }
+            } else if wordTokens[pi] > 0 {  // no need to spell the word
+                c.units += 1
+            }
+            c.wordTokens = 0
+        } else if wordLevel {
+            c.partial = partial(after: partial[pi], tok)
+        }
+        if checkPrefixes && tok != separator! {
+            // Once no LM word begins like the parent's partial word, none begins like this one.
+            if prefixPenalty[pi] != 0 || !partialIsPrefix[Int(c.partial)] {
+                let n = c.wordTokens
+                c.penalty = decoder.options.unknownPrefixPenalty * (n > 6 ? Float(n) / 6 : 1)
+            }
+        }
+        return c
     }
 
     /// The node of prefix `p` + `tok`, made on first use; −1 where the lexicon forbids it.
     mutating func child(_ p: Int32, _ tok: Int) -> Int32 {
         let key = Int(p) << 20 | tok
         if let c = children.get(key) { return c }
-        let pi = Int(p)
-        let separator = decoder.separator, lm = decoder.lm
-        var ls: Int32 = 0
-        if let lexicon {
-            if tok == separator! {
-                guard lexicon.endsWord(lexState[pi]) else { children.set(key, -1); return -1 }
-            } else {
-                guard let n = lexicon.next(lexState[pi], token: tok) else { children.set(key, -1); return -1 }
-                ls = n
-            }
-        }
+        guard let c = childState(p, tok) else { children.set(key, -1); return -1 }
+        return makeNode(p, tok, c)
+    }
+
+    mutating func makeNode(_ p: Int32, _ tok: Int, _ c: Child) -> Int32 {
         let id = Int32(parent.count)
-        var score = lmScore[pi], count = units[pi], start = wordStart[pi], state = lmStates[pi]
-        var hs = hotState[pi], hb = hotScore[pi]
-        if let hw = decoder.hotwords {
-            let (st, bonus) = hw.step(Int(hs), token: tok)
-            hs = Int32(st)
-            hb += bonus
-        }
-        if decoder.lmUnit == .token || separator == nil {
-            if let lm {
-                let (lp, next) = lm.score(state, unit: tokenString(tok))
-                score += lp
-                state = next
-            }
-            count += 1
-        } else if tok == separator! {
-            if let lm {
-                let word = wordString(from: start, to: p)
-                if !word.isEmpty {
-                    let (lp, next) = lm.score(state, unit: word)
-                    score += lp
-                    state = next
-                    count += 1
-                }
-            } else if wordLength(from: start, to: p) > 0 {  // no need to spell the word
-                count += 1
-            }
-            start = id
-        }
-        var penalty: Float = 0
-        if checkPrefixes && tok != separator! {
-            // Once no LM word begins like the parent's partial word, none begins like this one.
-            let outside = prefixPenalty[pi] != 0 || !lm!.isWordPrefix(wordString(from: start, to: p) + tokenString(tok))
-            if outside {
-                let n = wordLength(from: start, to: p) + 1
-                penalty = decoder.options.unknownPrefixPenalty * (n > 6 ? Float(n) / 6 : 1)
-            }
-        }
-        prefixPenalty.append(penalty)
-        lexState.append(ls)
-        parent.append(p); token.append(Int32(tok)); lmScore.append(score); units.append(count)
-        wordStart.append(start); hotState.append(hs); hotScore.append(hb); lmStates.append(state)
+        prefixPenalty.append(c.penalty)
+        lexState.append(c.lexState)
+        parent.append(p); token.append(Int32(tok)); lmScore.append(c.lmScore); units.append(c.units)
+        wordStart.append(tok == decoder.separator ? id : wordStart[Int(p)]); wordTokens.append(c.wordTokens)
+        hotState.append(c.hotState); hotScore.append(c.hotScore); context.append(c.context); partial.append(c.partial)
         nextPb.append(-.infinity); nextPnb.append(-.infinity); stamp.append(-1)
-        children.set(key, id)
+        children.set(Int(p) << 20 | tok, id)
         return id
     }
 
@@ -309,18 +375,33 @@ private struct PrefixTrie {
         frame = t
         touched.removeAll(keepingCapacity: true)
         pending.removeAll(keepingCapacity: true)
+        pendingState.removeAll(keepingCapacity: true)
     }
 
-    /// Adds mass ending in `tok` to prefix `p` + `tok` (`defersNodes`): to its node
-    /// if it has one, else as a pending prefix. Each (prefix, token) is extended
-    /// once a frame (the beam holds distinct prefixes), so pending ones never merge.
+    /// Adds mass ending in `tok` to prefix `p` + `tok`: to its node if it has one,
+    /// else as a pending prefix; nothing where the lexicon forbids it. Each
+    /// (prefix, token) is extended once a frame (the beam holds distinct
+    /// prefixes), so pending ones never merge.
     @inline(__always) mutating func extend(_ p: Int32, _ tok: Int, pnb: Float) {
-        if let c = children.get(Int(p) << 20 | tok) {
-            add(c, pb: -.infinity, pnb: pnb)
-        } else {
-            pending.append((p, Int32(tok), pnb))
-            touched.append(-Int32(pending.count))
+        let key = Int(p) << 20 | tok
+        if let c = children.get(key) {
+            if c >= 0 { add(c, pb: -.infinity, pnb: pnb) }
+            return
         }
+        if !plain {
+            guard let state = childState(p, tok) else { children.set(key, -1); return }
+            pendingState.append(state)
+        }
+        pending.append((p, Int32(tok), pnb))
+        touched.append(-Int32(pending.count))
+    }
+
+    /// The rank of pending prefix `i` (as `rank` will give once it has a node).
+    @inline(__always) func pendingRank(_ i: Int) -> Float {
+        let e = pending[i]
+        if plain { return rank(e.parent, -.infinity, e.pnb) }  // the parent's terms are 0, as the child's
+        let c = pendingState[i]
+        return logAdd(-.infinity, e.pnb) + alpha * c.lmScore + beta * Float(c.units) + c.hotScore + c.penalty
     }
 
     /// Gives the surviving pending prefixes of `scored` (ids from `firstNew` on, in
@@ -331,8 +412,9 @@ private struct PrefixTrie {
         for (k, e) in scored.enumerated() where e.entry.node >= firstNew { survivors.append(k) }
         survivors.sort { scored[$0].entry.node < scored[$1].entry.node }
         for k in survivors {
-            let e = pending[Int(scored[k].entry.node - firstNew)]
-            scored[k].entry.node = child(e.parent, Int(e.token))
+            let i = Int(scored[k].entry.node - firstNew)
+            let e = pending[i]
+            scored[k].entry.node = plain ? child(e.parent, Int(e.token)) : makeNode(e.parent, Int(e.token), pendingState[i])
         }
     }
 
@@ -375,11 +457,11 @@ private struct PrefixTrie {
         }
         for (node, pb, pnb) in ends {
             let n = Int(node)
-            var score = lmScore[n], count = units[n], state = lmStates[n]
+            var score = lmScore[n], count = units[n], state = contexts[Int(context[n])]
             if decoder.lmUnit == .word, let sep = separator {
                 let lastIsSep = node != 0 && Int(token[n]) == sep
                 if !lastIsSep {
-                    let word = wordString(from: wordStart[n], to: node)
+                    let word = lm != nil ? partials[Int(partial[n])] : wordString(from: wordStart[n], to: node)
                     if !word.isEmpty {
                         if let lm { let (lp, s) = lm.score(state, unit: word); score += lp; state = s }
                         count += 1
