@@ -3,7 +3,10 @@
 public protocol LanguageModel: Sendable {
     /// Context at the start of a sentence (`<s>`).
     var initialState: [Int32] { get }
-    /// log p(unit | state) and the state after it.
+    /// log p(unit | state) and the state after it. A function of its arguments
+    /// alone — the beam search asks once per (state, unit) and reuses the answer,
+    /// treats equal states as the same, and compares units as `String`s (canonical
+    /// equivalence).
     func score(_ state: [Int32], unit: String) -> (logProb: Float, next: [Int32])
     /// log p(`</s>` | state).
     func finalScore(_ state: [Int32]) -> Float

@@ -98,6 +98,7 @@ public struct PrefixBeamDecoder: CTCDecoding {
     }
 
     public func decode(_ x: Matrix) -> [Hypothesis] {
+        precondition(x.cols <= 1 << 20, "beam search: at most 2^20 tokens (tables key (prefix, token) as prefix << 20 | token)")
         if options.pyctcdecodeCompatible && lm == nil && hotwords == nil && lexicon == nil { return decodeCompatible(x) }
         let T = x.rows, V = x.cols
         let blank = options.blank
@@ -221,7 +222,7 @@ private struct PrefixTrie {
     var touched: [Int32] = []
     var frame: Int32 = -1
     /// A new prefix gets its node only if it survives the frame: most extensions
-    /// do not, and making a node for each (14 arrays and the child table, growing
+    /// do not, and making a node for each (15 arrays and the child table, growing
     /// with beam × tokens × frames) was most of the search's time. Without LM,
     /// hotwords or lexicon (`plain`) a prefix's rank is its acoustic score alone;
     /// otherwise the state it would have (`Child`) is worked out to rank it.
@@ -242,6 +243,8 @@ private struct PrefixTrie {
         contextIndex = [contexts[0]: 0]
         lm = d.lm
         wordLevel = d.lm != nil && d.lmUnit == .word && d.separator != nil
+        // The empty word (a token spelt "" at a word start) is checked like any other.
+        partialIsPrefix = [!checkPrefixes || d.lm!.isWordPrefix("")]
         plain = d.lm == nil && d.hotwords == nil && lexicon == nil
     }
 
@@ -363,6 +366,7 @@ private struct PrefixTrie {
         prefixPenalty.append(c.penalty)
         lexState.append(c.lexState)
         parent.append(p); token.append(Int32(tok)); lmScore.append(c.lmScore); units.append(c.units)
+        // (wordStart is read only with word-level units and no LM: `finish` spells the last word.)
         wordStart.append(tok == decoder.separator ? id : wordStart[Int(p)]); wordTokens.append(c.wordTokens)
         hotState.append(c.hotState); hotScore.append(c.hotScore); context.append(c.context); partial.append(c.partial)
         nextPb.append(-.infinity); nextPnb.append(-.infinity); stamp.append(-1)
@@ -414,7 +418,8 @@ private struct PrefixTrie {
         for k in survivors {
             let i = Int(scored[k].entry.node - firstNew)
             let e = pending[i]
-            scored[k].entry.node = plain ? child(e.parent, Int(e.token)) : makeNode(e.parent, Int(e.token), pendingState[i])
+            // Plain: no lexicon, so every prefix has a state.
+            scored[k].entry.node = makeNode(e.parent, Int(e.token), plain ? childState(e.parent, Int(e.token))! : pendingState[i])
         }
     }
 
@@ -742,6 +747,9 @@ struct FrameTable {
     private var generation: UInt32 = 1
     private var count = 0
     private var mask: Int
+    /// 64 − log2(slots): the slot is the top bits of key × the golden-ratio constant,
+    /// which depend on every bit of the key (keys put ids in high bits, `ctx << 32 | unit`).
+    private var shift: UInt64
 
     init(capacity: Int = 1024) {
         var c = 16
@@ -750,6 +758,7 @@ struct FrameTable {
         values = [Int32](repeating: 0, count: c)
         stamps = [UInt32](repeating: 0, count: c)
         mask = c - 1
+        shift = UInt64(64 - c.trailingZeroBitCount)
     }
 
     mutating func removeAll() {
@@ -762,7 +771,7 @@ struct FrameTable {
     }
 
     @inline(__always) private func slot(_ key: Int) -> Int {
-        Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+        Int(truncatingIfNeeded: (UInt64(bitPattern: Int64(key)) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
     @inline(__always) func get(_ key: Int) -> Int32? {
@@ -788,6 +797,7 @@ struct FrameTable {
         values = [Int32](repeating: 0, count: oldKeys.count * 2)
         stamps = [UInt32](repeating: 0, count: oldKeys.count * 2)
         mask = keys.count - 1
+        shift -= 1
         count = 0
         generation = 1
         for i in oldKeys.indices where oldStamps[i] == live { set(oldKeys[i], oldValues[i]) }

@@ -91,12 +91,13 @@ func logLikelihood(_ labels: [Int], _ x: Matrix) -> Float {
         }
     }
 
-    /// Without LM, hotwords or lexicon a new prefix gets its node only if it survives
-    /// the frame. The same search with every node made at once — a token LM at weight
-    /// 0 and no length bonus ranks exactly as no LM, but turns the deferral off — must
-    /// give the same n-best bit for bit (tokens, scores), pruned or not.
+    /// A new prefix gets its node only if it survives the frame, ranked before that by
+    /// its parent's terms (no LM, hotwords or lexicon) or by the state it would have.
+    /// The two ways must agree: a token LM at weight 0 and no length bonus ranks
+    /// exactly as no LM but takes the second; the same n-best bit for bit (tokens,
+    /// scores), pruned or not.
     @Test(arguments: [(4, 12), (16, 30), (64, 30), (8, 200)])
-    func deferredNodesSearchLikeEagerOnes(beam: Int, V: Int) throws {
+    func parentRanksEqualChildStateRanks(beam: Int, V: Int) throws {
         let tokens = ["<b>"] + (1..<V).map { "t\($0)" }
         let lm = buildNGramLM(sentences: [Array(tokens.dropFirst())], order: 1, smoothing: .wittenBell)
         for seed in 0..<4 {
@@ -105,15 +106,61 @@ func logLikelihood(_ labels: [Int], _ x: Matrix) -> Float {
                 var o = pruned ? BeamSearchOptions() : BeamSearchOptions.exhaustive(beamWidth: beam)
                 o.beamWidth = beam
                 o.nbest = 3
-                let deferred = PrefixBeamDecoder(options: o, tokens: tokens).decode(x)
+                let byParent = PrefixBeamDecoder(options: o, tokens: tokens).decode(x)
                 o.lmWeight = 0
                 o.lengthBonus = 0
-                let eager = PrefixBeamDecoder(options: o, tokens: tokens, lm: lm, lmUnit: .token).decode(x)
-                #expect(deferred.map(\.tokens) == eager.map(\.tokens), "seed \(seed), pruned \(pruned)")
+                let byState = PrefixBeamDecoder(options: o, tokens: tokens, lm: lm, lmUnit: .token).decode(x)
+                #expect(byParent.map(\.tokens) == byState.map(\.tokens), "seed \(seed), pruned \(pruned)")
                 // Exact: the same sums in the same order (tolerance 0).
-                #expect(deferred.map(\.score.bitPattern) == eager.map(\.score.bitPattern))
-                #expect(deferred.map(\.acousticScore.bitPattern) == eager.map(\.acousticScore.bitPattern))
+                #expect(byParent.map(\.score.bitPattern) == byState.map(\.score.bitPattern))
+                #expect(byParent.map(\.acousticScore.bitPattern) == byState.map(\.acousticScore.bitPattern))
             }
+        }
+    }
+
+    /// With an LM and nothing pruned, the best hypotheses maximise what the search
+    /// ranks by — log p(l | x) + α·ln p_LM(units of l, then </s>) + β·units — over
+    /// every label sequence (brute force; score within 1e-4, the order of the 3-best
+    /// by that objective too): word units (words between spaces, some outside the
+    /// LM's vocabulary, so scored as <unk>; the unknown-prefix penalty steers only
+    /// pruning) and token units (every token scored, as Mandarin characters).
+    @Test(arguments: [(4, LMUnit.word), (5, LMUnit.word), (6, LMUnit.word), (4, LMUnit.token), (5, LMUnit.token)])
+    func unprunedWithAnLMEqualsExhaustiveSearch(T: Int, unit: LMUnit) {
+        let tokens = ["<b>", " ", "a", "b"]
+        let lm = unit == .word
+            ? buildNGramLM(sentences: [["ab", "a"], ["b", "ab"], ["a"], ["ab", "ab", "b"]], order: 2, smoothing: .kneserNey)
+            : buildNGramLM(sentences: [["a", "b"], ["b", "a", "a"], ["a"], [" ", "b"]], order: 3, smoothing: .wittenBell)
+        let (alpha, beta): (Float, Float) = (0.8, 0.6)
+        func units(_ l: [Int]) -> [String] {
+            let text = l.map { tokens[$0] }.joined()
+            return unit == .word ? text.split(separator: " ").map(String.init) : l.map { tokens[$0] }
+        }
+        func lmPart(_ l: [Int]) -> Float {
+            var state = lm.initialState, score: Float = 0
+            for u in units(l) { let (lp, next) = lm.score(state, unit: u); score += lp; state = next }
+            return score + lm.finalScore(state)
+        }
+        func objective(_ l: [Int], _ x: Matrix) -> Float {
+            logLikelihood(l, x) + alpha * lmPart(l) + beta * Float(units(l).count)
+        }
+        for seed in 0..<4 {
+            let x = randomLogProbs(T: T, V: tokens.count, seed: UInt64(900 + 10 * T + seed), scale: 2)
+            let ranked = BruteForceCTC.allLabelSequences(vocabulary: tokens.count, maxLength: T)
+                .map { ($0, objective($0, x)) }.sorted { $0.1 > $1.1 }
+            var o = BeamSearchOptions.exhaustive(beamWidth: 100_000)
+            o.lmWeight = alpha
+            o.lengthBonus = beta
+            o.nbest = 3
+            let hyps = PrefixBeamDecoder(options: o, tokens: tokens, lm: lm, lmUnit: unit).decode(x)
+            #expect(hyps.count == 3)
+            for (k, h) in hyps.enumerated() {
+                #expect(abs(h.score - ranked[k].1) < 1e-4, "seed \(seed), rank \(k): \(h.score) vs \(ranked[k].1)")
+                #expect(abs(h.score - objective(h.tokens, x)) < 1e-4, "seed \(seed), rank \(k)")
+                #expect(abs(h.acousticScore - logLikelihood(h.tokens, x)) < 1e-4, "seed \(seed), rank \(k)")
+                // The LM part is the same sums in the same order: exact (tolerance 0).
+                #expect(h.lmScore == lmPart(h.tokens), "seed \(seed), rank \(k): \(h.lmScore) vs \(lmPart(h.tokens))")
+            }
+            if ranked[0].1 - ranked[1].1 > 1e-3 { #expect(hyps[0].tokens == ranked[0].0, "seed \(seed)") }
         }
     }
 
