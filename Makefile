@@ -88,8 +88,8 @@ demo: deps build
 	@echo "--- the report (training curves, errors, posteriorgrams):"
 	.build/release/asr report exp/digits --out exp/digits/report.html
 
-## mandarin: the Mandarin recipe end to end (not part of demo: ~5 min of synthesis,
-## ~56 min of training on 2 cores left alone): clauses of natural Mandarin with held-out
+## mandarin: the Mandarin recipe end to end (not part of demo: ~3–5 min of synthesis,
+## 51–68 min of training on 2 cores left alone): clauses of natural Mandarin with held-out
 ## voices, held-out clauses and held-out words. The model hears tone-numbered pinyin spelt
 ## in zhuyin (recipes/mandarin.json: tokens.field pinyin, normalize.pinyin_to_zhuyin); the decoder writes its
 ## syllables as characters (decode.readings: each syllable's characters in the
