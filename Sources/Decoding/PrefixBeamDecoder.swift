@@ -393,7 +393,9 @@ private struct PrefixTrie {
             return
         }
         if !plain {
-            guard let state = childState(p, tok) else { children.set(key, -1); return }
+            // Forbidden by the lexicon: not recorded (most tokens are, after most
+            // prefixes: the table would grow by beam × V entries a frame).
+            guard let state = childState(p, tok) else { return }
             pendingState.append(state)
         }
         pending.append((p, Int32(tok), pnb))

@@ -152,7 +152,9 @@ case "beam":
         print(String(decoding: try! JSONSerialization.data(withJSONObject: json), as: UTF8.self))
         break
     }
-    let decoder = config.makeDecoder(tokens: tokens, lm: lm)
+    // --lexicon-from-lm 1: only the LM's words may be spelt (flashlight's LexiconDecoder's setting).
+    let lexicon = opts["lexicon-from-lm"] == "1" ? lm.map { Lexicon.fromVocabulary(of: $0, tokens: tokens).lexicon } : nil
+    let decoder = config.makeDecoder(tokens: tokens, lm: lm, lexicon: lexicon)
     let utts = (0..<N).map { n in Matrix(rows: T, cols: V, storage: Array(all.storage[(n * T * V)..<((n + 1) * T * V)])) }
     var best = utts.map { decoder.decode($0)[0] }
     let times = time(reps) { best = utts.map { decoder.decode($0)[0] } }
