@@ -6,8 +6,12 @@ import Foundation
 /// constrain theirs). Word ids are spelt without the separator; state 0 is the
 /// start of a word.
 public struct Lexicon: Sendable, Equatable {
-    /// Child of (state, token): `edges[state << 20 | token]`, packed in a sorted table.
-    var keys: [Int] = []
+    /// The edges of state s are `edgeStart[s] ..< edgeStart[s + 1]`: their tokens
+    /// (ascending) and the states they lead to. Most states have a few edges, so
+    /// `next` scans them (a search over all edges was a third of a lexicon
+    /// search's time).
+    var edgeStart: [Int32] = [0, 0]
+    var edgeToken: [Int32] = []
     var targets: [Int32] = []
     /// Whether the path to a state spells a whole word.
     var isWord: [Bool] = [false]
@@ -30,9 +34,12 @@ public struct Lexicon: Sendable, Equatable {
             }
             if !isWord[Int(s)] { isWord[Int(s)] = true; wordCount += 1 }
         }
-        let sorted = edges.sorted { $0.key < $1.key }
-        keys = sorted.map(\.key)
+        let sorted = edges.sorted { $0.key < $1.key }   // by state, then token
+        edgeToken = sorted.map { Int32($0.key & (1 << 20 - 1)) }
         targets = sorted.map(\.value)
+        edgeStart = [Int32](repeating: 0, count: isWord.count + 1)
+        for e in sorted { edgeStart[(e.key >> 20) + 1] += 1 }
+        for s in 0..<isWord.count { edgeStart[s + 1] += edgeStart[s] }
     }
 
     /// States in the trie (for tests and logs).
@@ -40,13 +47,15 @@ public struct Lexicon: Sendable, Equatable {
 
     /// The state after `token` from `state`, or nil when no word goes on that way.
     @inline(__always) public func next(_ state: Int32, token: Int) -> Int32? {
-        let key = Int(state) << 20 | token
-        var lo = 0, hi = keys.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if keys[mid] < key { lo = mid + 1 } else { hi = mid }
+        let t = Int32(truncatingIfNeeded: token)
+        var e = Int(edgeStart[Int(state)])
+        let end = Int(edgeStart[Int(state) + 1])
+        while e < end {
+            let u = edgeToken[e]
+            if u >= t { return u == t ? targets[e] : nil }
+            e += 1
         }
-        return lo < keys.count && keys[lo] == key ? targets[lo] : nil
+        return nil
     }
 
     /// Whether `state` ends a whole word.

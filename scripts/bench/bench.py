@@ -210,6 +210,11 @@ def build_cases(args):
                               ("pyctcdecode + kenlm", pyctc_beam_lm(lm, beam), agree_lm(lm)),
                               ("flashlight-text LexiconDecoder + KenLM", flashlight_beam_lm(lm, beam),
                                agree_lm(lm, "flashlight-text", "; flashlight spells only the LM's words, each ended by a space"))]))
+        # The comparable setting: ours also spelling only the LM's words (decode.lexicon_from_lm).
+        cases.append(Case("prefix beam search + word 3-gram LM + the LM's words as lexicon",
+                          f"beam {beam}, 20 utts × T={lm['T']}, V=30, α 0.5, β 1", 1, ours_beam_lm(args, lm, beam, lexicon=True), [
+                              ("flashlight-text LexiconDecoder + KenLM", flashlight_beam_lm(lm, beam),
+                               agree_lm(lm, "flashlight-text", "; both spell only the LM's words; flashlight's last word needs a space after it"))]))
     for name, arpa, sentences, unit in arpa_inputs(args, lm):
         cases.append(Case("ARPA n-gram LM: read, then score 200 sentences", name, 1, ours_arpa(args, arpa, sentences, unit),
                           [("kenlm.Model", kenlm_arpa(arpa, sentences, unit), agree_scores(1e-3))], rounds=3, reps=1))
@@ -417,11 +422,12 @@ def lm_inputs(args, n_train=4000, n_test=20, seed=11):
                 label_file=os.path.join(d, "labels.json"))
 
 
-def ours_beam_lm(args, lm, beam):
+def ours_beam_lm(args, lm, beam, lexicon=False):
     def run(reps):
         p = subprocess.run([args.bin, "beam", "--inputs", lm["npy"], "--T", str(lm["T"]), "--beam", str(beam), "--min-logp", "-5",
                             "--beam-prune", "-10", "--reps", str(reps), "--threads", "1", "--lm", lm["arpa"],
-                            "--alpha", "0.5", "--beta", "1.0", "--labels", lm["label_file"]],
+                            "--alpha", "0.5", "--beta", "1.0", "--labels", lm["label_file"],
+                            "--lexicon-from-lm", "1" if lexicon else "0"],
                            check=True, capture_output=True, text=True)
         res = json.loads(p.stdout.strip().splitlines()[-1])
         return res["times_ms"], ["".join(lm["labels"][i] for i in h) for h in res["hyps"]]
