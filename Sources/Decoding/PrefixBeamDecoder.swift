@@ -177,6 +177,25 @@ public struct PrefixBeamDecoder: CTCDecoding {
     }
 }
 
+/// Values numbered in the order first met (ids from 0).
+struct Interner<Value: Hashable> {
+    private var values: [Value] = []
+    private var index: [Value: Int32] = [:]
+
+    init(_ first: Value) { _ = intern(first) }
+
+    /// The id of `value`, and whether it was met just now.
+    mutating func intern(_ value: Value) -> (id: Int32, new: Bool) {
+        if let id = index[value] { return (id, false) }
+        let id = Int32(values.count)
+        values.append(value)
+        index[value] = id
+        return (id, true)
+    }
+
+    subscript(id: Int32) -> Value { values[Int(id)] }
+}
+
 /// The state of one prefix beam search: the trie of prefixes, as parallel arrays
 /// indexed by node (0 = the empty prefix), with each node's LM, hotword and
 /// lexicon state, and the per-frame accumulators of the prefixes reached.
@@ -195,16 +214,14 @@ private struct PrefixTrie {
     var lexState: [Int32] = [0]
     /// Each node's LM context, as an id of `contexts` (the contexts this search met).
     var context: [Int32] = [0]
-    var contexts: [[Int32]]
-    var contextIndex: [[Int32]: Int32]
+    var contexts: Interner<[Int32]>
     /// Each node's unfinished word (word-level LM), as an id of `partials` (the
     /// unfinished words this search met; 0 = ""), whether some LM word begins so,
     /// and the id after each (word, token): a node is made without building a
     /// string, hashing one, or copying a context.
     var partial: [Int32] = [0]
-    var partials: [String] = [""]
+    var partials = Interner("")
     var partialIsPrefix: [Bool] = [true]
-    var partialIndex: [String: Int32] = ["": 0]
     var partialAfter = FrameTable()
     /// The LM's answers per (context, unit) — a unit is a token (token-level LM) or
     /// a partial id (word-level): `score` is a function of its arguments, so each is
@@ -239,8 +256,7 @@ private struct PrefixTrie {
         lexicon = d.separator != nil ? d.lexicon : nil
         checkPrefixes = d.lm != nil && d.lmUnit == .word && d.separator != nil && d.options.unknownPrefixPenalty != 0
         hotState = [Int32(d.hotwords?.initialState ?? 0)]
-        contexts = [d.lm?.initialState ?? []]
-        contextIndex = [contexts[0]: 0]
+        contexts = Interner(d.lm?.initialState ?? [])
         lm = d.lm
         wordLevel = d.lm != nil && d.lmUnit == .word && d.separator != nil
         // The empty word (a token spelt "" at a word start) is checked like any other.
@@ -261,16 +277,9 @@ private struct PrefixTrie {
     mutating func partial(after word: Int32, _ tok: Int) -> Int32 {
         let key = Int(word) << 20 | tok
         if let id = partialAfter.get(key) { return id }
-        let text = partials[Int(word)] + tokenString(tok)
-        let id: Int32
-        if let known = partialIndex[text] {
-            id = known
-        } else {
-            id = Int32(partials.count)
-            partials.append(text)
-            partialIsPrefix.append(!checkPrefixes || lm!.isWordPrefix(text))
-            partialIndex[text] = id
-        }
+        let text = partials[word] + tokenString(tok)
+        let (id, new) = partials.intern(text)
+        if new { partialIsPrefix.append(!checkPrefixes || lm!.isWordPrefix(text)) }
         partialAfter.set(key, id)
         return id
     }
@@ -280,15 +289,8 @@ private struct PrefixTrie {
     mutating func lmAnswer(_ ctx: Int32, unit: Int32) -> (Float, Int32) {
         let key = Int(ctx) << 32 | Int(unit)
         if let m = scoreMemo.get(key) { return (memoLogProb[Int(m)], memoNext[Int(m)]) }
-        let (lp, next) = lm!.score(contexts[Int(ctx)], unit: wordLevel ? partials[Int(unit)] : tokenString(Int(unit)))
-        let id: Int32
-        if let known = contextIndex[next] {
-            id = known
-        } else {
-            id = Int32(contexts.count)
-            contexts.append(next)
-            contextIndex[next] = id
-        }
+        let (lp, next) = lm!.score(contexts[ctx], unit: wordLevel ? partials[unit] : tokenString(Int(unit)))
+        let id = contexts.intern(next).id
         scoreMemo.set(key, Int32(memoLogProb.count))
         memoLogProb.append(lp)
         memoNext.append(id)
@@ -464,11 +466,11 @@ private struct PrefixTrie {
         }
         for (node, pb, pnb) in ends {
             let n = Int(node)
-            var score = lmScore[n], count = units[n], state = contexts[Int(context[n])]
+            var score = lmScore[n], count = units[n], state = contexts[context[n]]
             if decoder.lmUnit == .word, let sep = separator {
                 let lastIsSep = node != 0 && Int(token[n]) == sep
                 if !lastIsSep {
-                    let word = lm != nil ? partials[Int(partial[n])] : wordString(from: wordStart[n], to: node)
+                    let word = lm != nil ? partials[partial[n]] : wordString(from: wordStart[n], to: node)
                     if !word.isEmpty {
                         if let lm { let (lp, s) = lm.score(state, unit: word); score += lp; state = s }
                         count += 1

@@ -482,7 +482,6 @@ def flashlight_beam_lm(lm, beam):
     a letter take a beam slot each (as pyctcdecode's). Text from the best
     hypothesis' tokens, repeats merged and blanks dropped. Setup (KenLM load, the
     trie) is outside the timing, as pyctcdecode's build_ctcdecoder is."""
-    import itertools
     import math
     from flashlight.lib.text.decoder import (CriterionType, LexiconDecoder, LexiconDecoderOptions, SmearingMode,
                                              Trie)
@@ -509,10 +508,7 @@ def flashlight_beam_lm(lm, beam):
     dec = LexiconDecoder(opts, trie, klm, sep, blank, words.get_index("<unk>"), [], False)
 
     def text(u):
-        u = np.ascontiguousarray(u, dtype=np.float32)
-        best = dec.decode(u.ctypes.data, u.shape[0], u.shape[1])[0]
-        ids = [k for k, _ in itertools.groupby(best.tokens)]
-        return "".join(labels[i] for i in ids if 0 < i < len(labels))
+        return flashlight_text(dec, u, labels)
 
     def compute():
         return [text(u) for u in lm["utts"]]
@@ -752,13 +748,22 @@ def pyctc_beam(utts, beam, labels):
     return run
 
 
+def flashlight_text(dec, u, labels):
+    """The best hypothesis of a flashlight-text decoder on log-probs u, as text (repeats
+    merged, blanks dropped)."""
+    import itertools
+    u = np.ascontiguousarray(u, dtype=np.float32)
+    best = dec.decode(u.ctypes.data, u.shape[0], u.shape[1])[0]
+    ids = [k for k, _ in itertools.groupby(best.tokens)]
+    return "".join(labels[i] for i in ids if 0 < i < len(labels))
+
+
 def flashlight_beam(utts, beam, labels):
     """flashlight-text's lexicon-free beam search (the decoder behind torchaudio's
     ctc_decoder) without an LM (ZeroLM: a state per token history, so prefixes merge
     only when equal), hypotheses merged by log-add as a prefix search does, every
     token tried each frame (beam_size_token = V), beams 10 nats below the best dropped
     (ours: --beam-prune -10)."""
-    import itertools
     from flashlight.lib.text.decoder import CriterionType, LexiconFreeDecoder, LexiconFreeDecoderOptions, ZeroLM
     opts = LexiconFreeDecoderOptions(beam_size=beam, beam_size_token=len(labels), beam_threshold=10.0,
                                      lm_weight=0.0, sil_score=0.0, log_add=True, criterion_type=CriterionType.CTC)
@@ -766,10 +771,7 @@ def flashlight_beam(utts, beam, labels):
     dec = LexiconFreeDecoder(opts, ZeroLM(), sil, 0, [])
 
     def text(u):
-        u = np.ascontiguousarray(u, dtype=np.float32)
-        best = dec.decode(u.ctypes.data, u.shape[0], u.shape[1])[0]
-        ids = [k for k, _ in itertools.groupby(best.tokens)]
-        return "".join(labels[i] for i in ids if 0 < i < len(labels))
+        return flashlight_text(dec, u, labels)
 
     def compute():
         return [text(u) for u in utts]
