@@ -18,7 +18,8 @@ public struct CTCOptions: Codable, Equatable, Sendable {
     public var blank = 0
     public var reduction: CTCReduction = .mean
     /// An infeasible utterance (too few frames for its labels) gets loss 0 and
-    /// gradient 0 instead of an error, as PyTorch's `zero_infinity`.
+    /// gradient 0 instead of an error, as PyTorch's `zero_infinity` (which also zeroes the
+    /// +∞ a NaN logit can give; this one does not: such a loss stays non-finite).
     public var zeroInfinity = false
 
     public init(blank: Int = 0, reduction: CTCReduction = .mean, zeroInfinity: Bool = false) {
@@ -51,7 +52,8 @@ public enum CTCError: Error, Equatable, CustomStringConvertible {
 
 /// Result of `ctcLoss`.
 public struct CTCResult: Sendable {
-    /// −log p(labels | x) per utterance (0 for an infeasible one with `zeroInfinity`).
+    /// −log p(labels | x) per utterance (0 for an infeasible one with `zeroInfinity`;
+    /// not finite where a logit was NaN or infinite).
     public var losses: [Float]
     /// The reduced loss (for `.none`: the sum).
     public var loss: Float
@@ -94,14 +96,16 @@ package func ctcLoss(logits: [Float], frames T: Int, batch B: Int, vocabulary V:
     guard inputLengths.count == B, targets.count == B else {
         throw CTCError.shapeMismatch("\(inputLengths.count) input lengths and \(targets.count) targets for batch \(B)")
     }
+    var infeasible = [Bool](repeating: false, count: B)
     for b in 0..<B {
         guard (0...T).contains(inputLengths[b]) else { throw CTCError.invalidLength(utterance: b, length: inputLengths[b], maximum: T) }
         for (i, l) in targets[b].enumerated() where l < 0 || l >= V || l == options.blank {
             throw CTCError.invalidLabel(utterance: b, position: i, label: l, vocabulary: V)
         }
         let needed = ctcMinimumFrames(targets[b])
-        if inputLengths[b] < needed && !options.zeroInfinity {
-            throw CTCError.infeasible(utterance: b, frames: inputLengths[b], needed: needed)
+        if inputLengths[b] < needed {
+            guard options.zeroInfinity else { throw CTCError.infeasible(utterance: b, frames: inputLengths[b], needed: needed) }
+            infeasible[b] = true
         }
     }
     var losses = [Float](repeating: 0, count: B)
@@ -118,10 +122,12 @@ package func ctcLoss(logits: [Float], frames T: Int, batch B: Int, vocabulary V:
             }
         }
     }
-    // Reduction, and infeasible utterances with zeroInfinity.
+    // Reduction, and infeasible utterances with zeroInfinity: only those (too few
+    // frames for their labels) are zeroed. A non-finite loss of a feasible one — a
+    // NaN or infinite logit — stays in the loss, so that callers see it.
     var scales = [Float](repeating: 1, count: B)
     for b in 0..<B {
-        if !losses[b].isFinite {
+        if infeasible[b] {
             losses[b] = 0
             scales[b] = 0
         }

@@ -34,6 +34,28 @@ func utterance(_ x: [Float], b: Int, T: Int, B: Int, V: Int) -> [[Double]] {
         #expect(abs(Double(r2.loss) + log(y1[2] * y2[1])) < 1e-6)
     }
 
+    /// A NaN logit is never hidden: its utterance's loss and the reduced loss are not
+    /// finite, with or without zeroInfinity (which zeroes only an infeasible
+    /// utterance — too few frames for its labels: loss 0, gradient rows 0); the other
+    /// utterance's loss is the same as without it (exactly).
+    @Test func nanIsReportedAndOnlyInfinityZeroed() throws {
+        let T = 4, V = 3, B = 2
+        var logits = randomLogits(T: T, B: B, V: V, seed: 21)
+        let clean = try ctcLoss(logits: logits, frames: T, batch: B, vocabulary: V, inputLengths: [T, T],
+                                targets: [[1], [2, 1]], options: CTCOptions(reduction: .sum))
+        logits[(1 * B + 0) * V + 2] = .nan
+        for zi in [false, true] {
+            let r = try ctcLoss(logits: logits, frames: T, batch: B, vocabulary: V, inputLengths: [T, T],
+                                targets: [[1], [2, 1]], options: CTCOptions(reduction: .mean, zeroInfinity: zi))
+            #expect(!r.losses[0].isFinite && !r.loss.isFinite, "zeroInfinity \(zi): \(r.losses)")
+            #expect(r.losses[1] == clean.losses[1])
+        }
+        let infeasible = try ctcLoss(logits: randomLogits(T: T, B: B, V: V, seed: 22), frames: T, batch: B, vocabulary: V,
+                                     inputLengths: [T, 2], targets: [[1], [1, 1]], options: CTCOptions(reduction: .sum, zeroInfinity: true))
+        #expect(infeasible.losses[1] == 0 && infeasible.loss.isFinite && infeasible.loss == infeasible.losses[0])
+        #expect((0..<T).allSatisfy { t in (0..<V).allSatisfy { infeasible.gradient[(t * B + 1) * V + $0] == 0 } })
+    }
+
     /// Seeded sweep: T ≤ 6, V ≤ 4, every label sequence up to length 3, against
     /// enumeration of all V^T alignments. Tolerance: relative 1e-5.
     @Test(arguments: [(1, 2), (2, 3), (3, 3), (4, 3), (5, 4), (6, 3)])
