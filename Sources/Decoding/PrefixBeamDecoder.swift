@@ -208,7 +208,7 @@ private struct PrefixTrie {
     let checkPrefixes: Bool
 
     var parent: [Int32] = [-1], token: [Int32] = [-1]
-    var lmScore: [Float] = [0], units: [Int32] = [0], wordStart: [Int32] = [0], wordTokens: [Int32] = [0]
+    var lmScore: [Float] = [0], units: [Int32] = [0], wordTokens: [Int32] = [0]
     var hotState: [Int32], hotScore: [Float] = [0], prefixPenalty: [Float] = [0]
     /// Lexicon state of each node's unfinished word (0 = at a word start).
     var lexState: [Int32] = [0]
@@ -230,7 +230,7 @@ private struct PrefixTrie {
     var memoLogProb: [Float] = [], memoNext: [Int32] = []
     let lm: (any LanguageModel)?
     let wordLevel: Bool
-    /// (parent << 20 | token) → child, or −1 where the lexicon forbids it.
+    /// (parent << 20 | token) → child, for the prefixes that have a node.
     var children = FrameTable()
     /// Per-frame accumulators, indexed by node; `stamp` marks nodes touched this frame.
     var nextPb: [Float] = [-.infinity], nextPnb: [Float] = [-.infinity], stamp: [Int32] = [-1]
@@ -265,13 +265,6 @@ private struct PrefixTrie {
     }
 
     func tokenString(_ t: Int) -> String { t < decoder.tokens.count ? decoder.tokens[t] : "#\(t)" }
-
-    func wordString(from start: Int32, to end: Int32) -> String {
-        var ids: [Int32] = []
-        var n = end
-        while n != start && n > 0 { ids.append(token[Int(n)]); n = parent[Int(n)] }
-        return ids.reversed().map { tokenString(Int($0)) }.joined()
-    }
 
     /// The id of `partials[word] + tok`.
     mutating func partial(after word: Int32, _ tok: Int) -> Int32 {
@@ -355,21 +348,13 @@ private struct PrefixTrie {
         return c
     }
 
-    /// The node of prefix `p` + `tok`, made on first use; −1 where the lexicon forbids it.
-    mutating func child(_ p: Int32, _ tok: Int) -> Int32 {
-        let key = Int(p) << 20 | tok
-        if let c = children.get(key) { return c }
-        guard let c = childState(p, tok) else { children.set(key, -1); return -1 }
-        return makeNode(p, tok, c)
-    }
-
+    /// Makes the node of prefix `p` + `tok`, holding `c`.
     mutating func makeNode(_ p: Int32, _ tok: Int, _ c: Child) -> Int32 {
         let id = Int32(parent.count)
         prefixPenalty.append(c.penalty)
         lexState.append(c.lexState)
         parent.append(p); token.append(Int32(tok)); lmScore.append(c.lmScore); units.append(c.units)
-        // (wordStart is read only with word-level units and no LM: `finish` spells the last word.)
-        wordStart.append(tok == decoder.separator ? id : wordStart[Int(p)]); wordTokens.append(c.wordTokens)
+        wordTokens.append(c.wordTokens)
         hotState.append(c.hotState); hotScore.append(c.hotScore); context.append(c.context); partial.append(c.partial)
         nextPb.append(-.infinity); nextPnb.append(-.infinity); stamp.append(-1)
         children.set(Int(p) << 20 | tok, id)
@@ -391,12 +376,12 @@ private struct PrefixTrie {
     @inline(__always) mutating func extend(_ p: Int32, _ tok: Int, pnb: Float) {
         let key = Int(p) << 20 | tok
         if let c = children.get(key) {
-            if c >= 0 { add(c, pb: -.infinity, pnb: pnb) }
+            add(c, pb: -.infinity, pnb: pnb)
             return
         }
         if !plain {
-            // Forbidden by the lexicon: not recorded (most tokens are, after most
-            // prefixes: the table would grow by beam × V entries a frame).
+            // Forbidden by the lexicon: checked again each time, not recorded (most
+            // tokens are, after most prefixes: the table would grow by beam × V a frame).
             guard let state = childState(p, tok) else { return }
             pendingState.append(state)
         }
@@ -467,14 +452,12 @@ private struct PrefixTrie {
         for (node, pb, pnb) in ends {
             let n = Int(node)
             var score = lmScore[n], count = units[n], state = contexts[context[n]]
-            if decoder.lmUnit == .word, let sep = separator {
-                let lastIsSep = node != 0 && Int(token[n]) == sep
-                if !lastIsSep {
-                    let word = lm != nil ? partials[partial[n]] : wordString(from: wordStart[n], to: node)
-                    if !word.isEmpty {
-                        if let lm { let (lp, s) = lm.score(state, unit: word); score += lp; state = s }
-                        count += 1
-                    }
+            // The unfinished last word (without an LM, α = β = 0: nothing to score).
+            if let lm, wordLevel, !(node != 0 && Int(token[n]) == separator!) {
+                let word = partial[n]
+                if word != 0 {  // id 0 is the empty word
+                    let (lp, s) = lm.score(state, unit: partials[word]); score += lp; state = s
+                    count += 1
                 }
             }
             if let lm { score += lm.finalScore(state) }

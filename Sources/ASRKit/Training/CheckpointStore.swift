@@ -76,15 +76,21 @@ struct CheckpointStore {
     /// The epochs with a complete checkpoint folder (its trainer.json written last),
     /// up to `through`, ascending.
     func completeEpochs(through last: Int) throws -> [Int] {
+        try epochFolders().filter { f in
+            f.epoch <= last && FileManager.default.fileExists(atPath: (path(f.name) as NSString).appendingPathComponent("trainer.json"))
+        }.map(\.epoch).sorted()
+    }
+
+    /// Every `epoch-N` folder, complete or not, with its N.
+    private func epochFolders() throws -> [(name: String, epoch: Int)] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
             throw FileError.cannotRead(path: directory, reason: "\(error)")
         }
-        return names.compactMap { name -> Int? in
-            guard name.hasPrefix("epoch-"), let n = Int(name.dropFirst("epoch-".count)), n <= last,
-                  FileManager.default.fileExists(atPath: (path(name) as NSString).appendingPathComponent("trainer.json")) else { return nil }
-            return n
-        }.sorted()
+        return names.compactMap { name in
+            guard name.hasPrefix("epoch-"), let n = Int(name.dropFirst("epoch-".count)) else { return nil }
+            return (name, n)
+        }
     }
 
     /// The weights file of checkpoint `epoch-N`.
@@ -94,15 +100,10 @@ struct CheckpointStore {
 
     /// Removes `epoch-N` folders with N < `epoch`.
     func prune(before epoch: Int) throws {
-        let fm = FileManager.default
-        let names: [String]
-        do { names = try fm.contentsOfDirectory(atPath: directory) } catch {
-            throw FileError.cannotRead(path: directory, reason: "\(error)")
-        }
-        for name in names where name.hasPrefix("epoch-") {
-            guard let n = Int(name.dropFirst("epoch-".count)), n < epoch else { continue }
-            do { try fm.removeItem(atPath: path(name)) } catch {
-                throw FileError.cannotWrite(path: path(name), reason: "removing an old checkpoint: \(error)")
+        for f in try epochFolders() where f.epoch < epoch {
+            let folder = path(f.name)
+            do { try FileManager.default.removeItem(atPath: folder) } catch {
+                throw FileError.cannotWrite(path: folder, reason: "removing an old checkpoint: \(error)")
             }
         }
     }

@@ -360,6 +360,8 @@ public final class Trainer {
                                   epochs: epochs, firstEpoch: state.epoch)
         let trainingLog = TrainingLog(path: (expDir as NSString).appendingPathComponent("train.jsonl"))
         let frameSeconds = Double(recipe.features.frame.frameShiftMs) / 1000 * Double(recipe.model.frameStacking)
+        // Model selection: WER for spaced scripts, CER where tokens have no space (Mandarin).
+        let usesCER = tokens.space == nil
         func info(epoch: Int, _ v: Validator.Result?, averaged: [Int]? = nil) -> ModelInfo {
             var info = ModelInfo(name: recipe.name, features: recipe.features, cmvn: cmvn, model: recipe.model, inputSize: pipeline.dimension,
                                  tokens: tokens.tokens, normalize: recipe.tokens.normalize, decode: recipe.decode, frameSeconds: frameSeconds,
@@ -379,8 +381,7 @@ public final class Trainer {
             let v = validator.isEmpty ? nil : try validator.run(model, collective: collective)
             if let loss = v?.loss, !loss.isFinite { throw TrainError.nonFiniteValidation(epoch: epoch + 1, loss: loss) }
             let seconds = Date().timeIntervalSince(start)
-            // Model selection: WER for spaced scripts, CER where tokens have no space (Mandarin).
-            let devError = tokens.space == nil ? v?.cer : v?.wer
+            let devError = usesCER ? v?.cer : v?.wer
             let isBest = state.plateau.record(Float(devError ?? v?.loss ?? totals.meanLoss), schedule: schedule)
             if isBest { state.bestEpoch = epoch + 1 }
             let entry = EpochLog(epoch: epoch + 1, step: state.step, trainLoss: totals.meanLoss,
@@ -411,7 +412,7 @@ public final class Trainer {
         }
         var chosen = "best epoch \(state.bestEpoch)"
         if recipe.train.averageLast > 1,
-           let epochs = try averageCheckpoints(store: store, model: model, validator: validator, state: state, usesCER: tokens.space == nil,
+           let epochs = try averageCheckpoints(store: store, model: model, validator: validator, state: state, usesCER: usesCER,
                                                info: { info(epoch: state.epoch, $0, averaged: $1) }) {
             chosen = "the average of epochs \(epochs.first!)–\(epochs.last!)"
         }
